@@ -1,0 +1,139 @@
+import { z } from "zod";
+import { LANGUAGES } from "./core/i18n/languages.js";
+
+/**
+ * The configuration contract of DESIGN.md, read once from the environment at start.
+ * A wrong value stops the program with one line naming the variable (see `ConfigError`).
+ */
+
+const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const optionalUrl = (protocols: RegExp, what: string) =>
+  z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .refine((value) => URL.canParse(value) && protocols.test(new URL(value).protocol), {
+        message: `must be ${what}`,
+      })
+      .optional(),
+  );
+const flag = z.preprocess(
+  emptyAsUndefined,
+  z
+    .enum(["1", "0", "true", "false", "yes", "no", "on", "off"], {
+      message: "must be true or false (or 1/0, yes/no, on/off)",
+    })
+    .optional()
+    .transform((value) => value === "1" || value === "true" || value === "yes" || value === "on"),
+);
+
+export const configSchema = z
+  .object({
+    REDIS_URL: optionalUrl(/^rediss?:$/, "a redis:// or rediss:// URL"),
+    REDIS_PREFIX: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_.:-]{1,40}$/, {
+          message: "must be 1-40 letters, digits or _ . : -",
+        })
+        .default("puente"),
+    ),
+    HTTP_PORT: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ message: "must be a port number" })
+        .int({ message: "must be a whole number" })
+        .min(0, { message: "must be between 0 and 65535" })
+        .max(65535, { message: "must be between 0 and 65535" })
+        .default(3000),
+    ),
+    HTTP_HOST: z.preprocess(emptyAsUndefined, z.string().default("0.0.0.0")),
+    SESSION_IDLE_HOURS: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ message: "must be a number of hours" })
+        .positive({ message: "must be more than 0" })
+        .max(24 * 90, { message: "must be at most 2160 (90 days)" })
+        .default(48),
+    ),
+    TELEGRAM_BOT_TOKEN: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, {
+          message: "does not look like a bot token from @BotFather (123456:ABC-...)",
+        })
+        .optional(),
+    ),
+    TELEGRAM_API_ROOT: optionalUrl(/^https?:$/, "an http(s) URL"),
+    TELEGRAM_WEBHOOK_URL: optionalUrl(/^https:$/, "an https:// URL"),
+    TELEGRAM_WEBHOOK_SECRET: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,256}$/, {
+          message: "must be 1-256 characters of A-Z, a-z, 0-9, _ and -",
+        })
+        .optional(),
+    ),
+    WHATSAPP_ENABLED: flag,
+    WHATSAPP_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default("./data/whatsapp")),
+    CHROMIUM_PATH: z.preprocess(emptyAsUndefined, z.string().default("/usr/bin/chromium")),
+    STAFF_TELEGRAM_CHAT_ID: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^-?\d+$/, { message: "must be a numeric Telegram chat id, such as -1001234567890" })
+        .optional(),
+    ),
+    STAFF_WEBHOOK_URL: optionalUrl(/^https?:$/, "an http(s) URL"),
+    STAFF_TOKENS: optionalString,
+    ANON_SECRET: z.preprocess(
+      emptyAsUndefined,
+      z.string().min(32, { message: "must be at least 32 characters (openssl rand -hex 32)" }).optional(),
+    ),
+    DEFAULT_LANGUAGE: z.preprocess(
+      emptyAsUndefined,
+      z.enum(LANGUAGES, { message: `must be one of ${LANGUAGES.join(", ")}` }).default("es"),
+    ),
+    FLOWS_DIR: z.preprocess(emptyAsUndefined, z.string().default("flows")),
+    LOCALES_DIR: z.preprocess(emptyAsUndefined, z.string().default("locales")),
+    LOG_LEVEL: z.preprocess(
+      emptyAsUndefined,
+      z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    ),
+  })
+  .superRefine((config, ctx) => {
+    if (config.TELEGRAM_WEBHOOK_URL && !config.TELEGRAM_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["TELEGRAM_WEBHOOK_SECRET"],
+        message: "is required when TELEGRAM_WEBHOOK_URL is set, so that forged updates are refused",
+      });
+    }
+    if (config.REDIS_URL && !config.ANON_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ANON_SECRET"],
+        message:
+          "is required when REDIS_URL is set: it keys the hashes that keep people anonymous (make one with: openssl rand -hex 32)",
+      });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+/** A configuration value the program cannot run with; its message is the one line an operator sees. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const variable = issue?.path.join(".") ?? "configuration";
+  throw new ConfigError(`Configuration error: ${variable} ${issue?.message ?? "is invalid"}`);
+}

@@ -1,0 +1,32 @@
+import type { Answers, Condition } from "./schema.js";
+
+/**
+ * Evaluates skip logic against the answers so far. A comparison on a question that was not
+ * answered, or was skipped ("prefer not to say"), is false: a follow-up is only asked when the
+ * answer that calls for it was given.
+ */
+export function holds(condition: Condition, answers: Answers): boolean {
+  if ("not" in condition) return !holds(condition.not, answers);
+  if ("all" in condition) return condition.all.every((part) => holds(part, answers));
+  if ("any" in condition) return condition.any.some((part) => holds(part, answers));
+
+  const answer = answers[condition.step];
+  if ("answered" in condition) return (answer !== undefined && answer !== null) === condition.answered;
+  if (answer === undefined || answer === null) return false;
+  if ("equals" in condition) return answer === condition.equals;
+  if ("in" in condition) return (condition.in as unknown[]).includes(answer);
+  if ("includes" in condition) return Array.isArray(answer) && answer.includes(condition.includes);
+  if (typeof answer !== "number") return false;
+  if ("gt" in condition) return answer > condition.gt;
+  if ("gte" in condition) return answer >= condition.gte;
+  if ("lt" in condition) return answer < condition.lt;
+  return answer <= condition.lte;
+}
+
+/** The step ids a condition reads, to check at load that it only looks back. */
+export function stepsReadBy(condition: Condition): string[] {
+  if ("not" in condition) return stepsReadBy(condition.not);
+  if ("all" in condition) return condition.all.flatMap(stepsReadBy);
+  if ("any" in condition) return condition.any.flatMap(stepsReadBy);
+  return [condition.step];
+}

@@ -1,0 +1,61 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import i18next, { type i18n, type TFunction } from "i18next";
+import { LANGUAGES, type Language, REFERENCE_LANGUAGE } from "./languages.js";
+
+/**
+ * Every human text the bot says, loaded once at start from `locales/<lng>/<namespace>.json`.
+ * Haitian Creole falls back to French, then Spanish; the others to Spanish.
+ *
+ * Node 20's Intl has no plural rules for Haitian Creole and silently uses English ones, so a
+ * plural text in `ht` must give both `_one` and `_other` (the same words: Kreyòl marks plural
+ * with "yo", not with a count form). A test holds this.
+ */
+export interface Texts {
+  /** The text for a key in a language, with `{{name}}` values filled in. */
+  t(lng: Language, key: string, values?: Record<string, string | number>): string;
+  /** Whether the reference language has a key, used to refuse flows that name missing texts. */
+  has(key: string): boolean;
+  /** The list of strings under a key (aliases, words), in one language. */
+  list(lng: Language, key: string): string[];
+}
+
+export type Resources = Record<Language, Record<string, Record<string, unknown>>>;
+
+export function readLocales(dir: string): Resources {
+  const resources = {} as Resources;
+  for (const lng of LANGUAGES) {
+    resources[lng] = {};
+    for (const file of readdirSync(join(dir, lng)).filter((name) => name.endsWith(".json"))) {
+      resources[lng][file.replace(/\.json$/, "")] = JSON.parse(readFileSync(join(dir, lng, file), "utf8"));
+    }
+  }
+  return resources;
+}
+
+export function createTexts(resources: Resources): Texts {
+  const instance: i18n = i18next.createInstance();
+  void instance.init({
+    initAsync: false,
+    resources,
+    lng: REFERENCE_LANGUAGE,
+    supportedLngs: [...LANGUAGES],
+    fallbackLng: { ht: ["fr", REFERENCE_LANGUAGE], default: [REFERENCE_LANGUAGE] },
+    ns: Object.keys(resources[REFERENCE_LANGUAGE]),
+    defaultNS: "common",
+    interpolation: { escapeValue: false },
+    returnNull: false,
+  });
+  const fixed = Object.fromEntries(LANGUAGES.map((lng) => [lng, instance.getFixedT(lng)])) as Record<
+    Language,
+    TFunction
+  >;
+  return {
+    t: (lng, key, values) => fixed[lng](key, values ?? {}) as string,
+    has: (key) => instance.exists(key, { lng: REFERENCE_LANGUAGE, fallbackLng: false }),
+    list: (lng, key) => {
+      const value = fixed[lng](key, { returnObjects: true }) as unknown;
+      return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { startPuente } from "./app.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { FlowFileError } from "./core/flows/load.js";
+import { createLogger } from "./log.js";
+
+/** Starts Puente from the environment; a configuration or flow problem stops it with one line. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const puente = await startPuente(config, logger);
+  const stop = async (signal: string) => {
+    logger.info({ signal }, "stopping");
+    await puente.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof ConfigError || error instanceof FlowFileError;
+  const listening = (error as NodeJS.ErrnoException).code === "EADDRINUSE";
+  if (known) console.error(error.message);
+  else if (listening) console.error(`Cannot listen: ${(error as Error).message}. Set HTTP_PORT to a free port.`);
+  else console.error(error);
+  process.exit(1);
+});
