@@ -6,7 +6,7 @@ import { webChatRoutes } from "./channels/web/routes.js";
 import type { Config } from "./config.js";
 import { CommandReader } from "./core/engine/commands.js";
 import { Conversation } from "./core/engine/conversation.js";
-import { Engine } from "./core/engine/engine.js";
+import { Engine, type EngineOptions } from "./core/engine/engine.js";
 import { Renderer } from "./core/engine/render.js";
 import { compileFlows, type Flow } from "./core/flows/compile.js";
 import { createTexts, readLocales, type Texts } from "./core/i18n/texts.js";
@@ -26,7 +26,12 @@ export interface Puente {
 }
 
 /** Builds the engine from texts and flows (compiled once, here) on the configured store. */
-export function buildEngine(config: Config, logger: Logger, store: SessionStore) {
+export function buildEngine(
+  config: Config,
+  logger: Logger,
+  store: SessionStore,
+  hooks: Pick<EngineOptions, "onSubmitted"> = {},
+) {
   const texts = createTexts(readLocales(config.LOCALES_DIR));
   const flows = compileFlows(config.FLOWS_DIR, texts);
   const conversation = new Conversation(flows, texts, new Renderer(texts, flows), new CommandReader(texts));
@@ -38,12 +43,17 @@ export function buildEngine(config: Config, logger: Logger, store: SessionStore)
     sessionIdleSeconds: config.SESSION_IDLE_HOURS * 3600,
     defaultLanguage: config.DEFAULT_LANGUAGE,
     logger,
+    ...hooks,
   });
   return { engine, texts, flows };
 }
 
 export function openStore(config: Config, logger: Logger): SessionStore {
-  if (config.REDIS_URL) return RedisSessionStore.connect(config.REDIS_URL, config.REDIS_PREFIX);
+  if (config.REDIS_URL) {
+    const store = RedisSessionStore.connect(config.REDIS_URL, config.REDIS_PREFIX);
+    store.onConnectionError(throttled(30_000, (message) => logger.error({ err: message }, "Redis connection problem")));
+    return store;
+  }
   logger.warn(
     "REDIS_URL is not set: sessions are kept in memory and lost on restart. Good for trying the bot, never for production.",
   );
@@ -71,5 +81,16 @@ export async function startPuente(config: Config, logger: Logger): Promise<Puent
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
     },
+  };
+}
+
+/** Calls `report` at most once per period: a Redis outage must not flood the log. */
+function throttled(periodMs: number, report: (message: string) => void): (message: string) => void {
+  let last = 0;
+  return (message) => {
+    const now = Date.now();
+    if (now - last < periodMs) return;
+    last = now;
+    report(message);
   };
 }

@@ -37,8 +37,12 @@ export function memoryStore(prefix = "mem"): MemorySessionStore {
   return new MemorySessionStore(prefix);
 }
 
-export function engineOn(store: SessionStore, overrides: Record<string, string> = {}) {
-  return buildEngine(testConfig(overrides), quiet, store);
+export function engineOn(
+  store: SessionStore,
+  overrides: Record<string, string> = {},
+  hooks: Parameters<typeof buildEngine>[3] = {},
+) {
+  return buildEngine(testConfig(overrides), quiet, store, hooks);
 }
 
 type Engine = ReturnType<typeof engineOn>["engine"];

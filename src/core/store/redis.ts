@@ -26,13 +26,20 @@ export const REDIS_CLIENT_OPTIONS: RedisOptions = {
 
 export class RedisSessionStore implements SessionStore {
   readonly #redis: RedisWithCas;
+  #reportConnectionError: (message: string) => void = () => {};
 
   constructor(
     redis: Redis,
     readonly prefix: string,
   ) {
     redis.defineCommand("puenteCompareAndSet", { numberOfKeys: 1, lua: COMPARE_AND_SET });
+    // Without a listener ioredis prints every reconnection failure; the owner decides what to log.
+    redis.on("error", (error: Error) => this.#reportConnectionError(error.message));
     this.#redis = redis as RedisWithCas;
+  }
+
+  onConnectionError(report: (message: string) => void): void {
+    this.#reportConnectionError = report;
   }
 
   static connect(url: string, prefix: string): RedisSessionStore {

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+const SECRET = "x".repeat(32);
+
+describe("configuration from the environment", () => {
+  it("runs with nothing set: web chat on port 3000, memory store, Spanish", () => {
+    const config = loadConfig({});
+    expect(config.HTTP_PORT).toBe(3000);
+    expect(config.REDIS_URL).toBeUndefined();
+    expect(config.DEFAULT_LANGUAGE).toBe("es");
+    expect(config.WHATSAPP_ENABLED).toBe(false);
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(loadConfig({ HTTP_PORT: "", REDIS_URL: "" }).HTTP_PORT).toBe(3000);
+  });
+
+  it.each([
+    [{ HTTP_PORT: "abc" }, "HTTP_PORT"],
+    [{ HTTP_PORT: "70000" }, "HTTP_PORT"],
+    [{ REDIS_URL: "localhost:6379" }, "REDIS_URL"],
+    [{ REDIS_URL: "redis://127.0.0.1:6379" }, "ANON_SECRET"],
+    [{ ANON_SECRET: "short" }, "ANON_SECRET"],
+    [{ TELEGRAM_BOT_TOKEN: "not-a-token" }, "TELEGRAM_BOT_TOKEN"],
+    [{ TELEGRAM_WEBHOOK_URL: "https://bot.example.org/tg" }, "TELEGRAM_WEBHOOK_SECRET"],
+    [{ TELEGRAM_WEBHOOK_URL: "http://bot.example.org/tg", TELEGRAM_WEBHOOK_SECRET: "s" }, "TELEGRAM_WEBHOOK_URL"],
+    [{ DEFAULT_LANGUAGE: "de" }, "DEFAULT_LANGUAGE"],
+    [{ WHATSAPP_ENABLED: "maybe" }, "WHATSAPP_ENABLED"],
+    [{ STAFF_TELEGRAM_CHAT_ID: "staff" }, "STAFF_TELEGRAM_CHAT_ID"],
+    [{ SESSION_IDLE_HOURS: "0" }, "SESSION_IDLE_HOURS"],
+  ])("refuses %o with one line naming %s", (env, variable) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(new RegExp(`^Configuration error: ${variable} `));
+    expect(message).not.toContain("\n");
+  });
+
+  it("accepts a complete production setting", () => {
+    const config = loadConfig({
+      REDIS_URL: "redis://redis:6379/2",
+      ANON_SECRET: SECRET,
+      HTTP_PORT: "8080",
+      TELEGRAM_BOT_TOKEN: "123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345",
+      TELEGRAM_WEBHOOK_URL: "https://bot.example.org/telegram",
+      TELEGRAM_WEBHOOK_SECRET: "s3cret_token",
+      WHATSAPP_ENABLED: "true",
+      DEFAULT_LANGUAGE: "ht",
+    });
+    expect(config).toMatchObject({ HTTP_PORT: 8080, WHATSAPP_ENABLED: true, DEFAULT_LANGUAGE: "ht" });
+  });
+});

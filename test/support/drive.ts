@@ -1,0 +1,99 @@
+import { getSimplePaths } from "xstate/graph";
+import type { Flow } from "../../src/core/flows/compile.js";
+import { type FlowEvent, REVIEW } from "../../src/core/flows/machine.js";
+import { isQuestion } from "../../src/core/flows/schema.js";
+import type { Language } from "../../src/core/i18n/languages.js";
+import type { Texts } from "../../src/core/i18n/texts.js";
+import type { Person, Prompt } from "./puente.js";
+
+/**
+ * The answers that decide where a flow goes: every option, both bounds of a number, "prefer not
+ * to say", a sample text; and confirming at the review. Used to generate paths from the machine.
+ */
+export function routeEvents(flow: Flow, value: unknown): FlowEvent[] {
+  if (typeof value !== "string")
+    return (value as Record<string, string> | null)?.[REVIEW] === "summary" ? [{ type: "CONFIRM" }] : [];
+  const step = flow.step(value);
+  if (!step || !isQuestion(step)) return [];
+  const skip: FlowEvent[] = step.skippable ? [{ type: "SKIP" }] : [];
+  switch (step.kind) {
+    case "choice":
+      return [...skip, ...step.options.map((o) => ({ type: "ANSWER" as const, value: o.id }))];
+    case "multichoice":
+      return [
+        ...skip,
+        { type: "ANSWER", value: [step.options[0]?.id ?? ""] },
+        { type: "ANSWER", value: step.options.slice(-step.max).map((o) => o.id) },
+      ];
+    case "yesno":
+      return [...skip, { type: "ANSWER", value: true }, { type: "ANSWER", value: false }];
+    case "number":
+      return [...skip, { type: "ANSWER", value: step.min }, { type: "ANSWER", value: step.max }];
+    case "text":
+      return [...skip, { type: "ANSWER", value: "Bolivia 🇧🇴 àé" }];
+  }
+}
+
+/** Every simple path from the start of a flow to one of its ends. */
+export function completePaths(flow: Flow) {
+  return getSimplePaths(flow.machine, {
+    events: (snapshot) => routeEvents(flow, snapshot.value),
+    serializeState: (snapshot) => JSON.stringify([snapshot.value, snapshot.context.answers]),
+  }).filter((path) => path.state.status === "done");
+}
+
+/** The step a state value asks: a question id, or "_review". */
+export function stepOf(value: unknown): string {
+  return typeof value === "string" ? value : REVIEW;
+}
+
+/**
+ * Gives a machine event to the engine as a person would: by tapping the prompt's button, or by
+ * typing (the option's label in capitals, a number, a word of the person's language).
+ */
+export async function act(
+  person: Person,
+  flow: Flow,
+  texts: Texts,
+  lng: Language,
+  prompt: Prompt,
+  event: FlowEvent,
+  typing: boolean,
+): Promise<void> {
+  const stepId = prompt.ref?.step ?? "";
+  const tap = (role: string, option?: string) => {
+    const choice = prompt.choices.find((c) => c.role === role && (option === undefined || c.token.endsWith(`:${option}`)));
+    if (!choice) throw new Error(`no ${role} ${option ?? ""} at ${stepId}`);
+    return person.tap(choice.token);
+  };
+  const word = (key: string) => texts.list(lng, `common:words.${key}`)[0] ?? "";
+  if (event.type === "CONFIRM") {
+    await (typing ? person.say("1") : tap("confirm"));
+    return;
+  }
+  if (event.type === "SKIP") {
+    await (typing ? person.say(word("skip")) : tap("skip"));
+    return;
+  }
+  if (event.type !== "ANSWER") throw new Error(`cannot act ${event.type}`);
+  const value = event.value;
+  const step = flow.step(stepId);
+  if (!step || !isQuestion(step)) throw new Error(`expected a question, got ${stepId}`);
+  if (typeof value === "boolean") {
+    await (typing ? person.say(word(value ? "yes" : "no")) : tap("option", value ? "yes" : "no"));
+  } else if (typeof value === "number") {
+    await person.say(typing ? String(value) : `${value} 👍`);
+  } else if (Array.isArray(value) && step.kind === "multichoice") {
+    if (typing) {
+      await person.say(value.map((id) => step.options.findIndex((o) => o.id === id) + 1).join(", "));
+      return;
+    }
+    for (const id of value) await tap("option", id);
+    await person.choose("done");
+  } else if (typeof value === "string" && step.kind === "choice") {
+    const label = prompt.choices.find((c) => c.token.endsWith(`:${value}`))?.label ?? "";
+    await (typing ? person.say(label.toUpperCase()) : tap("option", value));
+  } else {
+    await person.say(String(value));
+  }
+}
