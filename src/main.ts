@@ -18,10 +18,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof FlowFileError;
-  const listening = (error as NodeJS.ErrnoException).code === "EADDRINUSE";
-  if (known) console.error(error.message);
-  else if (listening) console.error(`Cannot listen: ${(error as Error).message}. Set HTTP_PORT to a free port.`);
+  if (error instanceof ConfigError) console.error(error.message);
+  else if (error instanceof FlowFileError) console.error(`Flow file error: ${error.message}`);
+  else if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+    console.error(`Cannot listen: ${(error as Error).message}. Set HTTP_PORT to a free port.`);
   else console.error(error);
   process.exit(1);
 });

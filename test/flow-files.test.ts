@@ -33,7 +33,9 @@ describe("flow files", () => {
     const texts = createTexts(readLocales("locales"));
     const flow = parseFlowFile("flows/demo.yaml", "id: demo\nversion: 1\nsteps:\n  - { id: shoe_size, kind: yesno }\n");
     const error = refusal(() => compileFlow(flow, "flows/demo.yaml", texts));
-    expect(error.message).toBe('flows/demo.yaml, step "shoe_size": the text "demo:shoe_size.text" is missing from locales/es');
+    expect(error.message).toBe(
+      'flows/demo.yaml, step "shoe_size": the text "demo:shoe_size.text" is missing from locales/es',
+    );
   });
 
   it("refuses two files with one flow id", () => {

@@ -80,7 +80,10 @@ describe.each(backends)("session store contract: %s", (_, open) => {
   });
 
   it("keeps keys apart by prefix", async () => {
-    const other = backend.prefix === "mem" ? new MemorySessionStore("other") : RedisSessionStore.connect(REDIS_URL, testPrefix("other"));
+    const other =
+      backend.prefix === "mem"
+        ? new MemorySessionStore("other")
+        : RedisSessionStore.connect(REDIS_URL, testPrefix("other"));
     await store.write("shared", "mine", 0, 60);
     expect(await other.read("shared")).toBeUndefined();
     await other.close();

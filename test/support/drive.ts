@@ -62,7 +62,9 @@ export async function act(
 ): Promise<void> {
   const stepId = prompt.ref?.step ?? "";
   const tap = (role: string, option?: string) => {
-    const choice = prompt.choices.find((c) => c.role === role && (option === undefined || c.token.endsWith(`:${option}`)));
+    const choice = prompt.choices.find(
+      (c) => c.role === role && (option === undefined || c.token.endsWith(`:${option}`)),
+    );
     if (!choice) throw new Error(`no ${role} ${option ?? ""} at ${stepId}`);
     return person.tap(choice.token);
   };

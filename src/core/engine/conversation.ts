@@ -60,15 +60,18 @@ export class Conversation {
 
     if (command?.command === "delete") return this.#forget(session.lng ?? languageFromCode(inbound.languageCode));
     if (token?.kind === "language") return this.#setLanguage(session, token.lng);
-    if (!session.lng) return this.#firstContact(session, inbound, command);
     if (session.picking) {
       const chosen =
         content.kind === "text" && !command ? this.#languageWords.get(fold(plainDigits(content.text))) : undefined;
       if (chosen) return this.#setLanguage(session, chosen);
-      if (!command) return keep(session, [this.render.languagePicker()]);
+      if (!command || !session.lng) return keep(session, [this.render.languagePicker()]);
     }
+    if (!session.lng) return this.#firstContact(session, inbound, command);
     const lng = session.lng;
-    if (command) return this.#command({ ...session, picking: undefined }, command, lng);
+    if (command) {
+      const turn = this.#command({ ...session, picking: undefined }, command, lng);
+      return session.picking ? { ...turn, changed: true } : turn;
+    }
     if (token?.kind === "openLanguages") return change({ ...session, picking: true }, [this.render.languagePicker()]);
     if (session.flow) return this.#inFlow(session, session.flow, content, token, lng);
     return this.#inMenu(session, content, token, lng);
@@ -103,16 +106,16 @@ export class Conversation {
       case "start":
       case "menu": {
         if (session.flow && flow)
-          return change(session, [
+          return keep(session, [
             this.render.text(lng, "common:flow.inProgress", { title: this.texts.t(lng, flow.titleKey) }),
             ...this.#current(session, lng),
           ]);
         const linked = command === "start" ? this.flows.get(argument) : undefined;
         if (linked) return this.#start(session, linked, lng, []);
-        return change(session, [this.render.menu(lng)]);
+        return keep(session, [this.render.menu(lng)]);
       }
       case "help":
-        return change(session, [this.render.text(lng, "common:help"), ...this.#current(session, lng)]);
+        return keep(session, [this.render.text(lng, "common:help"), ...this.#current(session, lng)]);
       case "language":
         return change({ ...session, picking: true }, [this.render.languagePicker()]);
       case "cancel": {
@@ -122,7 +125,7 @@ export class Conversation {
       case "delete":
         return this.#forget(lng);
       case undefined:
-        return change(session, [this.render.text(lng, "common:command.unknown"), ...this.#current(session, lng)]);
+        return keep(session, [this.render.text(lng, "common:command.unknown"), ...this.#current(session, lng)]);
     }
   }
 
@@ -251,13 +254,11 @@ export class Conversation {
     if (!token || !("flow" in token) || token.flow !== flow.id) return stale;
     switch (token.kind) {
       case "answer": {
+        // Only an option the current question offers: anything else was never sent by the bot.
         const step = flow.step(token.step);
-        if (token.step !== at || !step || !isQuestion(step)) return stale;
+        if (token.step !== at || !step || !flow.texts.get(step.id)?.options.has(token.option)) return stale;
         if (step.kind === "multichoice") return { ok: true, event: { type: "TOGGLE", option: token.option } };
-        if (step.kind === "yesno") {
-          if (token.option !== "yes" && token.option !== "no") return stale;
-          return { ok: true, event: { type: "ANSWER", value: token.option === "yes" } };
-        }
+        if (step.kind === "yesno") return { ok: true, event: { type: "ANSWER", value: token.option === "yes" } };
         return { ok: true, event: { type: "ANSWER", value: token.option } };
       }
       case "control":
