@@ -1,11 +1,12 @@
 import { initialTransition, transition } from "xstate";
-import { fits, fold, plainDigits } from "../flows/answers.js";
+import { fits } from "../flows/answers.js";
 import type { Flow, Interpretation } from "../flows/compile.js";
 import { holds } from "../flows/condition.js";
 import { type FlowContext, REVIEW, SUBMITTED } from "../flows/machine.js";
 import { type Answers, isQuestion } from "../flows/schema.js";
 import { LANGUAGES, type Language, languageFromCode } from "../i18n/languages.js";
 import type { Texts } from "../i18n/texts.js";
+import { fold, plainDigits, readWords, type Words } from "../i18n/words.js";
 import type { CommandReader, ParsedCommand } from "./commands.js";
 import type { InboundContent, InboundMessage, OutboundMessage } from "./messages.js";
 import type { Renderer } from "./render.js";
@@ -37,6 +38,7 @@ type FlowActions = ReturnType<typeof initialTransition<Flow["machine"]>>[1];
  */
 export class Conversation {
   readonly #languageWords: Map<string, Language>;
+  readonly #words: Record<Language, Words>;
 
   constructor(
     private readonly flows: ReadonlyMap<string, Flow>,
@@ -44,6 +46,7 @@ export class Conversation {
     private readonly render: Renderer,
     private readonly commands: CommandReader,
   ) {
+    this.#words = readWords(texts);
     this.#languageWords = new Map<string, Language>();
     LANGUAGES.forEach((lng, at) => {
       this.#languageWords.set(String(at + 1), lng);
@@ -284,11 +287,9 @@ export class Conversation {
     const step = flow.step(at);
     if (step && isQuestion(step)) return flow.interpret(step, text, lng, snapshot.context);
     const typed = fold(plainDigits(text));
-    if (this.texts.list(lng, "common:words.back").map(fold).includes(typed))
-      return { ok: true, event: { type: "BACK" } };
+    if (this.#words[lng].back.has(typed)) return { ok: true, event: { type: "BACK" } };
     if (at === "summary") {
-      if (typed === "1" || this.texts.list(lng, "common:words.yes").map(fold).includes(typed))
-        return { ok: true, event: { type: "CONFIRM" } };
+      if (typed === "1" || this.#words[lng].yes.has(typed)) return { ok: true, event: { type: "CONFIRM" } };
       if (typed === "2") return { ok: true, event: { type: "CHANGE" } };
       if (typed === "3") return { ok: true, event: { type: "BACK" } };
     }

@@ -28,21 +28,3 @@ export function textLength(text: string): number {
   for (const _ of text) length++;
   return length;
 }
-
-/**
- * Folds typed text for matching: lower case, no accents, no punctuation or emoji around words,
- * single spaces. "  Sí!! " and "si" fold to the same.
- */
-export function fold(text: string): string {
-  return text
-    .normalize("NFD")
-    .replace(/\p{M}/gu, "")
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
-    .trim();
-}
-
-/** Keycap digits (1️⃣) and other digit forms people send, as plain digits. */
-export function plainDigits(text: string): string {
-  return text.replace(/([0-9])\uFE0F?\u20E3/g, "$1").replace(/\u{1F51F}/gu, "10");
-}

@@ -1,6 +1,7 @@
 import { LANGUAGES, type Language } from "../i18n/languages.js";
 import type { Texts } from "../i18n/texts.js";
-import { fold, plainDigits, textLength } from "./answers.js";
+import { fold, plainDigits, readWords, type Words } from "../i18n/words.js";
+import { textLength } from "./answers.js";
 import { holds } from "./condition.js";
 import { FlowFileError, loadFlowFiles } from "./load.js";
 import { buildFlowMachine, type FlowContext, type FlowEvent, type FlowMachine } from "./machine.js";
@@ -37,21 +38,12 @@ export interface Flow {
   interpret(step: QuestionStep, text: string, lng: Language, context: FlowContext): Interpretation;
 }
 
-/** Words people type instead of tapping, per language, from `common:words.*`. */
-interface Words {
-  back: Set<string>;
-  skip: Set<string>;
-  done: Set<string>;
-  yes: Set<string>;
-  no: Set<string>;
-}
-
 export function compileFlow(flowFile: FlowFile, file: string, texts: Texts): Flow {
   const stepTexts = new Map<string, StepTexts>();
   for (const step of flowFile.steps) stepTexts.set(step.id, resolveTexts(flowFile, step, file, texts));
   for (const key of [`${flowFile.id}:title`, `${flowFile.id}:done`]) requireText(texts, key, file, undefined);
 
-  const words = Object.fromEntries(LANGUAGES.map((lng) => [lng, readWords(texts, lng)])) as Record<Language, Words>;
+  const words = readWords(texts);
   /** Folded option labels per language and step, so a typed "haití" finds the option "haiti". */
   const labels = Object.fromEntries(
     LANGUAGES.map((lng) => [
@@ -115,11 +107,6 @@ function resolveTexts(flow: FlowFile, step: FlowStep, file: string, texts: Texts
 function requireText(texts: Texts, key: string, file: string, step: string | undefined): string {
   if (!texts.has(key)) throw new FlowFileError(file, step, `the text "${key}" is missing from locales/es`);
   return key;
-}
-
-function readWords(texts: Texts, lng: Language): Words {
-  const set = (key: string) => new Set(texts.list(lng, `common:words.${key}`).map(fold));
-  return { back: set("back"), skip: set("skip"), done: set("done"), yes: set("yes"), no: set("no") };
 }
 
 const WHOLE_NUMBER = /^[^\d-]{0,12}(-?\d{1,9})[^\d]{0,12}$/;
