@@ -13,7 +13,7 @@
  * SCAN + DEL: the Redis may be shared, so never FLUSHALL/FLUSHDB.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
@@ -59,6 +59,12 @@ const MOVES: readonly Move[] = [
 const MID_FLOW_MOVES = MOVES.findIndex((move) => move.at === "age") + 1;
 /** ...and on the review, with every answer in the session: the largest a session gets. */
 const AT_REVIEW_MOVES = MOVES.length - 1;
+/** The first move that answers a question (consent), after /start and the menu tap. */
+const FIRST_ANSWER = MOVES.findIndex((move) => move.at === "consent");
+/** The last move that answers a question (comment); its reply is the review. */
+const LAST_ANSWER = AT_REVIEW_MOVES - 1;
+/** Set on Ctrl-C: the run stops after the current round and still removes its keys. */
+const stop = { requested: false };
 /** Small levels are repeated so that each level measures at least this many walks. */
 const MIN_WALKS_PER_LEVEL = 2000;
 const CHANNEL = "web";
@@ -179,7 +185,7 @@ async function walk(
       throw new BenchError(`expected the prompt "${move.at}", got "${promptAt(prompt)}": ${JSON.stringify(reply)}`);
     const inbound = { channel: CHANNEL, chatId, languageCode: "es", content: contentFor(move, prompt) } as const;
     const started = performance.now();
-    reply = await bench.engine.handle(inbound);
+    reply = (await bench.engine.handle(inbound)).messages;
     latencies?.[position]?.push(performance.now() - started);
   }
   return reply;
@@ -216,12 +222,13 @@ async function runLevel(bench: Bench, people: number, rounds: number): Promise<L
   const redisBefore = await redisCpuMs(bench.admin);
   let wallMs = 0;
   // Rounds one after the other: a round is "N people at once", repeated only to collect samples.
-  for (let round = 0; round < rounds; round++) wallMs += await runRound(bench, people, latencies);
+  let done = 0;
+  for (; done < rounds && !stop.requested; done++) wallMs += await runRound(bench, people, latencies);
   const cpu = process.cpuUsage(cpuBefore);
   return {
     people,
-    rounds,
-    messages: people * rounds * MOVES.length,
+    rounds: done,
+    messages: latencies.reduce((count, values) => count + values.length, 0),
     wallMs,
     latencies,
     nodeCpuMs: (cpu.user + cpu.system) / 1000,
@@ -298,7 +305,7 @@ const ms = (value: number) => value.toFixed(3);
 function reportLevel(level: LevelResult): void {
   const all = ascending(level.latencies.flat());
   const seconds = level.wallMs / 1000;
-  console.log(`\n== ${level.people} people at once × ${level.rounds} round(s)`);
+  console.log(`\n== ${level.people} ${level.people === 1 ? "person" : "people"} at once × ${level.rounds} round(s)`);
   console.log(`messages            ${level.messages} in ${seconds.toFixed(2)} s`);
   console.log(`messages/s          ${Math.round(level.messages / seconds)}`);
   console.log(
@@ -306,7 +313,7 @@ function reportLevel(level: LevelResult): void {
   );
   // CPU per message tells service cost apart from waiting: latency at high N is mostly queueing.
   console.log(
-    `cpu                 node ${Math.round((100 * level.nodeCpuMs) / level.wallMs)}% of a core, redis ${Math.round((100 * level.redisCpuMs) / level.wallMs)}%; ` +
+    `cpu                 node (all threads) ${Math.round((100 * level.nodeCpuMs) / level.wallMs)}% of a core, redis ${Math.round((100 * level.redisCpuMs) / level.wallMs)}%; ` +
       `node ${((1000 * level.nodeCpuMs) / level.messages).toFixed(1)} µs/message, redis ${((1000 * level.redisCpuMs) / level.messages).toFixed(1)} µs/message`,
   );
   console.log("p50 by position     (answers already given grows down the list)");
@@ -315,10 +322,15 @@ function reportLevel(level: LevelResult): void {
     const label = `${move.at || "(new chat)"} ${describe(move.reply)}`;
     console.log(`  ${String(position + 1).padStart(2)}. ${label.padEnd(34)} ${ms(medians[position] ?? Number.NaN)}`);
   });
-  // First and last question answered inside the flow: same kind of work, 1 vs 7 answers stored.
-  const first = medians[MOVES.findIndex((move) => move.at === "consent")] ?? Number.NaN;
-  const last = medians[MOVES.findIndex((move) => move.at === "comment")] ?? Number.NaN;
-  console.log(`ratio last/first    ${(last / first).toFixed(2)} (comment ÷ consent)`);
+  const first = medians[FIRST_ANSWER] ?? Number.NaN;
+  const last = medians[LAST_ANSWER] ?? Number.NaN;
+  console.log(`ratio last/first    ${(last / first).toFixed(2)} (comment ÷ consent: first and last question)`);
+  // The comment's reply is the review, which lists every answer; the answers before it each reply
+  // with the next question, so their spread is the like-for-like test of "cost grows with answers".
+  const questions = medians.slice(FIRST_ANSWER, LAST_ANSWER);
+  console.log(
+    `spread max/min      ${(Math.max(...questions) / Math.min(...questions)).toFixed(2)} (positions ${FIRST_ANSWER + 1}-${LAST_ANSWER}, each replied with a question)`,
+  );
 }
 
 function describe(reply: Reply): string {
@@ -338,26 +350,40 @@ async function redisVersion(admin: Redis): Promise<string> {
   return /redis_version:(\S+)/.exec(await admin.info("server"))?.[1] ?? "unknown";
 }
 
+/** Fails fast with one clear line when Redis is not there, instead of a stack from the first walk. */
+async function reachRedis(bench: Bench, url: string): Promise<void> {
+  try {
+    await bench.admin.ping();
+  } catch (error) {
+    bench.admin.disconnect();
+    await bench.store.close();
+    throw new BenchError(`Redis at ${url} did not answer (${(error as Error).message}); set REDIS_URL`);
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const bench = setUp(options);
-  let interrupted = false;
-  // Ctrl-C still removes the benchmark's keys; the loop stops at the next round.
+  await reachRedis(bench, options.redisUrl);
   process.once("SIGINT", () => {
-    interrupted = true;
+    stop.requested = true;
   });
   try {
     console.log(
       `puente engine benchmark — node ${process.version}, ${availableParallelism()} cpus, redis ${await redisVersion(bench.admin)}, prefix ${bench.prefix}`,
     );
-    console.log(`one walk = ${MOVES.length} messages; warm-up ${options.warmup} people (not counted)`);
+    // Load from other processes skews a 2-core machine; printed so a noisy run can be spotted.
+    const load = loadavg().map((value) => value.toFixed(2));
+    console.log(
+      `one walk = ${MOVES.length} messages; warm-up ${options.warmup} people (not counted); load ${load.join(" ")}`,
+    );
     await runRound(bench, options.warmup);
     for (const people of options.people) {
-      if (interrupted) break;
+      if (stop.requested) break;
       const rounds = options.rounds ?? Math.ceil(MIN_WALKS_PER_LEVEL / people);
       reportLevel(await runLevel(bench, people, rounds));
     }
-    if (!interrupted) {
+    if (!stop.requested) {
       const { mid, review } = await probeSessions(bench, options.probe);
       console.log(`\n== Redis per session (${options.probe} sessions in progress, measured untimed)`);
       reportSize(`mid-flow (${MID_FLOW_MOVES} msgs)`, mid);

@@ -226,4 +226,19 @@ describe.skipIf(!existsSync(CHROMIUM))("web chat in a browser", () => {
     expect(await page.locator("#log .error").count()).toBe(0);
     expect(errors).toEqual([]);
   }, 180_000);
+
+  it("follows a language typed at the picker: the page's own texts switch too", async () => {
+    const context = await browser.newContext({ locale: "de-DE" });
+    const fresh = await context.newPage();
+    fresh.setDefaultTimeout(WAIT);
+    await fresh.goto(`http://127.0.0.1:${puente.port}/`);
+    await fresh.locator("#log [data-kind=prompt] button.choice[data-token='l:ht']").waitFor();
+    await fresh.fill("#input", "3");
+    await fresh.click("#send");
+    const french = JSON.parse(readFileSync("locales/fr/common.json", "utf8")) as CommonTexts;
+    await fresh.locator("#log .bubble.bot", { hasText: french.language.set }).waitFor();
+    await expect.poll(() => fresh.locator("#input").getAttribute("placeholder")).toBe(french.web.placeholder);
+    expect(await fresh.locator("#language").inputValue()).toBe("fr");
+    await context.close();
+  }, 60_000);
 });

@@ -51,6 +51,8 @@ export type Prompt = Extract<OutboundMessage, { kind: "prompt" }>;
 /** One person in a chat: sends text or taps, and reads what came back. */
 export class Person {
   last: OutboundMessage[] = [];
+  /** The language the engine says the person now has. */
+  language: string | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -59,12 +61,14 @@ export class Person {
   ) {}
 
   async send(content: InboundContent): Promise<OutboundMessage[]> {
-    this.last = await this.engine.handle({
+    const reply = await this.engine.handle({
       channel: "test",
       chatId: this.chatId,
       languageCode: this.languageCode,
       content,
     });
+    this.last = reply.messages;
+    this.language = reply.language;
     return this.last;
   }
 

@@ -44,8 +44,8 @@ export function webChatRoutes(engine: Engine, texts: Texts): Hono {
     const request = messageRequestSchema.safeParse(await c.req.json().catch(() => undefined));
     if (!request.success) return c.json({ error: "a message needs chatId and content" }, 400);
     const { chatId, languageCode, content } = request.data;
-    const messages = await engine.handle({ channel: "web", chatId, languageCode, content });
-    return c.json({ messages });
+    const reply = await engine.handle({ channel: "web", chatId, languageCode, content });
+    return c.json(reply);
   });
   return app;
 }

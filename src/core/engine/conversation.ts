@@ -1,8 +1,7 @@
-import { initialTransition, transition } from "xstate";
 import { fits } from "../flows/answers.js";
 import type { Flow, Interpretation } from "../flows/compile.js";
 import { holds } from "../flows/condition.js";
-import { type FlowContext, REVIEW, SUBMITTED } from "../flows/machine.js";
+import { type FlowContext, REVIEW, type Step, SUBMITTED } from "../flows/machine.js";
 import { type Answers, isQuestion } from "../flows/schema.js";
 import { LANGUAGES, type Language, languageFromCode } from "../i18n/languages.js";
 import type { Texts } from "../i18n/texts.js";
@@ -28,8 +27,7 @@ export interface Turn {
   effects: Effect[];
 }
 
-type FlowSnapshot = ReturnType<typeof initialTransition<Flow["machine"]>>[0];
-type FlowActions = ReturnType<typeof initialTransition<Flow["machine"]>>[1];
+type FlowSnapshot = Step["snapshot"];
 
 /**
  * The conversation rules, as a pure function of (session, inbound message): language choice,
@@ -155,8 +153,7 @@ export class Conversation {
   }
 
   #start(session: Session, flow: Flow, lng: Language, before: OutboundMessage[]): Turn {
-    const [snapshot, actions] = initialTransition(flow.machine);
-    return this.#advance(session, flow, snapshot, actions, lng, before);
+    return this.#advance(session, flow, flow.stepper.initial(), lng, before);
   }
 
   #inFlow(
@@ -189,26 +186,17 @@ export class Conversation {
       if (read.reason === "stale") return reprompt("common:stale");
       return reprompt(...this.#invalidText(flow, snapshot, read.reason));
     }
-    const [next, actions] = transition(flow.machine, snapshot, read.event);
+    const step = flow.stepper.next(snapshot, read.event);
+    const next = step.snapshot;
     if (next.value === snapshot.value && next.context === snapshot.context)
       return reprompt(...this.#invalidText(flow, snapshot, read.event.type === "TOGGLE" ? "tooMany" : "invalid"));
-    return this.#advance(session, flow, next, actions, lng, []);
+    return this.#advance(session, flow, step, lng, []);
   }
 
   /** Stores where the machine now is and says what comes next; a finished flow returns to the menu. */
-  #advance(
-    session: Session,
-    flow: Flow,
-    snapshot: FlowSnapshot,
-    actions: FlowActions,
-    lng: Language,
-    before: OutboundMessage[],
-  ): Turn {
+  #advance(session: Session, flow: Flow, { snapshot, says }: Step, lng: Language, before: OutboundMessage[]): Turn {
     const messages = [...before];
-    for (const action of actions) {
-      const stepId = (action.params as { step?: string } | undefined)?.step;
-      if (action.type === "say" && stepId) messages.push(this.render.text(lng, flow.texts.get(stepId)?.text ?? ""));
-    }
+    for (const stepId of says) messages.push(this.render.text(lng, flow.texts.get(stepId)?.text ?? ""));
     if (snapshot.status !== "done") {
       const next: Session = {
         ...session,

@@ -20,6 +20,13 @@ export interface EngineOptions {
   onSubmitted?: (submission: Extract<Effect, { kind: "submitted" }>, inbound: InboundMessage) => Promise<void>;
 }
 
+/** What the engine answers to one inbound message. */
+export interface Reply {
+  messages: OutboundMessage[];
+  /** The person's language after this message, when known: channels with chrome of their own follow it. */
+  language: Language | undefined;
+}
+
 /** How often a message is retried when another process changed the same session meanwhile. */
 const MAX_ATTEMPTS = 8;
 
@@ -42,7 +49,7 @@ export class Engine {
       .slice(0, 22);
   }
 
-  async handle(raw: InboundMessage): Promise<OutboundMessage[]> {
+  async handle(raw: InboundMessage): Promise<Reply> {
     const inbound = inboundMessageSchema.parse(raw);
     const key = this.chatKey(inbound.channel, inbound.chatId);
     const previous = this.#queues.get(key) ?? Promise.resolve();
@@ -55,7 +62,7 @@ export class Engine {
     return turn;
   }
 
-  async #process(key: string, inbound: InboundMessage): Promise<OutboundMessage[]> {
+  async #process(key: string, inbound: InboundMessage): Promise<Reply> {
     const { store, conversation, logger } = this.options;
     const started = performance.now();
     try {
@@ -87,14 +94,14 @@ export class Engine {
           },
           "message handled",
         );
-        return turn.messages;
+        return { messages: turn.messages, language: turn.session?.lng };
       }
       logger.warn({ chat: key }, "session kept changing under this message; asked the person to try again");
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       logger.error({ chat: key, err: error.message }, "session store unavailable; asked the person to try again");
     }
-    return [this.#tryAgain(inbound)];
+    return { messages: [this.#tryAgain(inbound)], language: undefined };
   }
 
   #decode(key: string, value: string | undefined): Session | undefined {

@@ -4,7 +4,7 @@ import { fold, plainDigits, readWords, type Words } from "../i18n/words.js";
 import { textLength } from "./answers.js";
 import { holds } from "./condition.js";
 import { FlowFileError, loadFlowFiles } from "./load.js";
-import { buildFlowMachine, type FlowContext, type FlowEvent, type FlowMachine } from "./machine.js";
+import { buildFlowMachine, type FlowContext, type FlowEvent, type FlowMachine, FlowStepper } from "./machine.js";
 import { type Answers, type FlowFile, type FlowStep, isQuestion, type QuestionStep } from "./schema.js";
 
 /** The i18n keys of one step, resolved once at start so the hot path never builds a key. */
@@ -32,6 +32,8 @@ export interface Flow {
   titleKey: string;
   doneKey: string;
   machine: FlowMachine;
+  /** Runs the machine per message without building an actor each time. */
+  stepper: FlowStepper;
   /** The questions that apply given the answers so far, in order: what progress counts. */
   applicableQuestions(answers: Answers): QuestionStep[];
   /** Reads a typed message at a question, in the person's language. */
@@ -59,6 +61,7 @@ export function compileFlow(flowFile: FlowFile, file: string, texts: Texts): Flo
     ]),
   ) as Record<Language, Map<string, Map<string, string>>>;
 
+  const machine = buildFlowMachine(flowFile);
   const byId = new Map(flowFile.steps.map((step) => [step.id, step]));
   const questions = flowFile.steps.filter(isQuestion);
 
@@ -72,7 +75,8 @@ export function compileFlow(flowFile: FlowFile, file: string, texts: Texts): Flo
     texts: stepTexts,
     titleKey: `${flowFile.id}:title`,
     doneKey: `${flowFile.id}:done`,
-    machine: buildFlowMachine(flowFile),
+    machine,
+    stepper: new FlowStepper(machine),
     applicableQuestions: (answers) => questions.filter((step) => !step.when || holds(step.when, answers)),
     interpret: (step, text, lng, context) =>
       interpret(step, text, words[lng], labels[lng].get(step.id) ?? new Map(), context),

@@ -1,4 +1,4 @@
-import { and, assign, not, setup } from "xstate";
+import { and, assign, createActor, not, setup } from "xstate";
 import { fits } from "./answers.js";
 import { holds } from "./condition.js";
 import { type Answer, type Answers, type FlowFile, type FlowStep, isQuestion, type QuestionStep } from "./schema.js";
@@ -207,3 +207,55 @@ export function buildFlowMachine(flow: FlowFile) {
 }
 
 export type FlowMachine = ReturnType<typeof buildFlowMachine>;
+
+type FlowSnapshot = ReturnType<FlowMachine["resolveState"]>;
+
+/** A transition's outcome: the next snapshot and the note/end steps to say on the way. */
+export interface Step {
+  snapshot: FlowSnapshot;
+  says: string[];
+}
+
+/**
+ * Runs a flow machine as a pure function on the hot path. XState's `transition()` builds a
+ * throw-away actor (and its initial state) on every call; the machine has no children nor
+ * delays, so one inert scope per machine, made at start, serves every message.
+ */
+export class FlowStepper {
+  readonly #machine: FlowMachine;
+  readonly #scope: Parameters<FlowMachine["transition"]>[2];
+  #says: string[] = [];
+
+  constructor(machine: FlowMachine) {
+    this.#machine = machine;
+    const self = createActor(machine);
+    this.#scope = {
+      self,
+      id: "",
+      sessionId: "",
+      logger: () => {},
+      defer: () => {},
+      emit: () => {},
+      system: self.system,
+      stopChild: () => {},
+      actionExecutor: (action) => {
+        const step = (action.params as Partial<StepParams> | undefined)?.step;
+        if (action.type === "say" && step) this.#says.push(step);
+      },
+    };
+  }
+
+  initial(): Step {
+    return this.#run(() => this.#machine.getInitialSnapshot(this.#scope));
+  }
+
+  next(snapshot: FlowSnapshot, event: FlowEvent): Step {
+    return this.#run(() => this.#machine.transition(snapshot, event, this.#scope));
+  }
+
+  #run(compute: () => FlowSnapshot): Step {
+    this.#says = [];
+    const snapshot = compute();
+    return { snapshot, says: this.#says };
+  }
+}

@@ -20,6 +20,9 @@ export interface Texts {
   list(lng: Language, key: string): string[];
 }
 
+/** i18next's `{{name}}` placeholders, the only interpolation the texts use. */
+const PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
+
 export type Resources = Record<Language, Record<string, Record<string, unknown>>>;
 
 export function readLocales(dir: string): Resources {
@@ -50,8 +53,29 @@ export function createTexts(resources: Resources): Texts {
     Language,
     TFunction
   >;
+  // Each text is resolved once (fallbacks included) and served from memory after that; values
+  // are filled into the cached text. Only plurals (a `count`) go through i18next each time.
+  // The cache is bounded by the keys in locales/, never by what people send.
+  const resolved = Object.fromEntries(LANGUAGES.map((lng) => [lng, new Map<string, string>()])) as Record<
+    Language,
+    Map<string, string>
+  >;
+  const template = (lng: Language, key: string) => {
+    let text = resolved[lng].get(key);
+    if (text === undefined) {
+      text = fixed[lng](key) as string;
+      resolved[lng].set(key, text);
+    }
+    return text;
+  };
   return {
-    t: (lng, key, values) => fixed[lng](key, values ?? {}) as string,
+    t: (lng, key, values) => {
+      if (!values) return template(lng, key);
+      if ("count" in values) return fixed[lng](key, values) as string;
+      return template(lng, key).replace(PLACEHOLDER, (whole, name: string) =>
+        name in values ? String(values[name]) : whole,
+      );
+    },
     has: (key) => instance.exists(key, { lng: REFERENCE_LANGUAGE, fallbackLng: false }),
     list: (lng, key) => {
       const value = fixed[lng](key, { returnObjects: true }) as unknown;

@@ -97,10 +97,10 @@ async function send(content, echo) {
       body: JSON.stringify({ chatId, languageCode: navigator.language, content }),
     });
     if (!response.ok) throw new Error(String(response.status));
-    const { messages } = await response.json();
-    render(messages);
-    if (content.kind === "choice" && content.token.startsWith("l:") && content.token !== "l:?")
-      applyChrome(content.token.slice(2));
+    const reply = await response.json();
+    render(reply.messages);
+    // The engine says which language the person now has, however they chose it (tap or typing).
+    if (reply.language && reply.language !== language) applyChrome(reply.language);
   } catch {
     log.append(element("div", "error", (chrome[language] ?? chrome.es)?.offline ?? "Offline"));
   }
