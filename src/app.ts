@@ -63,10 +63,10 @@ export function openStore(config: Config, logger: Logger): SessionStore {
 export async function startPuente(config: Config, logger: Logger): Promise<Puente> {
   const store = openStore(config, logger);
   const { engine, texts, flows } = buildEngine(config, logger, store);
-  const app = createHttpApp(logger, async () => ({
-    store: config.REDIS_URL ? "redis" : "memory",
-    flows: [...flows.keys()],
-  }));
+  const app = createHttpApp(logger, async () => {
+    await store.read("healthz"); // throws when Redis does not answer: /healthz then says 503
+    return { store: config.REDIS_URL ? "redis" : "memory", flows: [...flows.keys()] };
+  });
   app.route("/", webChatRoutes(engine, texts));
   const server: ServerType = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
   const port = (server.address() as AddressInfo).port;

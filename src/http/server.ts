@@ -1,5 +1,6 @@
 import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 
 /** The one HTTP server of DESIGN.md: every part mounts its routes here. */
@@ -13,6 +14,7 @@ export function createHttpApp(logger: Logger, health: () => Promise<Record<strin
     }
   });
   app.onError((error, c) => {
+    if (error instanceof HTTPException) return error.getResponse();
     logger.error({ err: error.message, path: c.req.path }, "request failed");
     return c.json({ error: "internal error" }, 500);
   });

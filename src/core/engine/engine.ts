@@ -120,7 +120,15 @@ export class Engine {
     for (const effect of effects) {
       if (effect.kind === "submitted") {
         this.options.logger.info({ chat: key, flow: effect.flow, version: effect.version }, "flow submitted");
-        await this.options.onSubmitted?.(effect, inbound);
+        try {
+          await this.options.onSubmitted?.(effect, inbound);
+        } catch (error) {
+          // The person has their answer; the operator gets the failure to act on.
+          this.options.logger.error(
+            { chat: key, flow: effect.flow, err: (error as Error).message },
+            "submission not recorded",
+          );
+        }
       } else {
         this.options.logger.info({ chat: key }, "person deleted their data");
       }
