@@ -21,7 +21,7 @@ import { pino } from "pino";
 import { buildEngine } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import type { ChoiceRole, InboundContent, OutboundMessage } from "../src/core/engine/messages.js";
-import { RedisSessionStore } from "../src/core/store/redis.js";
+import { openStores, type Stores } from "../src/core/store/open.js";
 
 type Engine = ReturnType<typeof buildEngine>["engine"];
 type Prompt = Extract<OutboundMessage, { kind: "prompt" }>;
@@ -81,7 +81,7 @@ interface Bench {
   engine: Engine;
   /** A second connection for inspection and cleanup, so it never queues behind the engine's. */
   admin: Redis;
-  store: RedisSessionStore;
+  store: Stores;
   prefix: string;
   doneText: string;
 }
@@ -140,8 +140,9 @@ function setUp(options: Options): Bench {
     LOCALES_DIR: `${root}locales`,
   });
   // Silent: the engine logs every submission at info, and writing logs is not what is measured.
-  const store = RedisSessionStore.connect(options.redisUrl, prefix);
-  const { engine, texts } = buildEngine(config, pino({ level: "silent" }), store);
+  const silent = pino({ level: "silent" });
+  const store = openStores(config, silent);
+  const { engine, texts } = buildEngine(config, silent, store);
   const admin = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
   return { engine, admin, store, prefix, doneText: texts.t("es", "demo:done") };
 }

@@ -90,7 +90,7 @@ async function reach(person: Person, lng: Language, stepId: string): Promise<voi
   const path = paths.find((p) => p.steps.some((s) => stepOf(s.state.value) === stepId));
   if (!path) throw new Error(`no path reaches ${stepId}`);
   await person.say("/start");
-  await person.choose("flow");
+  await person.say("/start demo");
   for (const [at, step] of path.steps.entries()) {
     if (at === 0) continue;
     if (stepOf(path.steps[at - 1]?.state.value) === stepId) return;

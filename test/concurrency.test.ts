@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
-import type { Effect } from "../src/core/engine/conversation.js";
-import type { SessionStore } from "../src/core/store/session-store.js";
-import { dropPrefix, engineOn, Person, redisStore, testPrefix } from "./support/puente.js";
+import type { Submission } from "../src/core/engine/conversation.js";
+import type { SessionStore } from "../src/core/store/sessions.js";
+import { dropPrefix, engineOn, Person, recordingSubmissions, redisStore, testPrefix } from "./support/puente.js";
 
 /**
  * Messages of one chat are applied one after the other: in arrival order within a process, and
@@ -69,8 +69,8 @@ describe("two messages of one chat at once", () => {
   });
 
   it("within one engine: in the order they arrived, even when none waits for the one before", async () => {
-    const submitted: Array<Extract<Effect, { kind: "submitted" }>> = [];
-    const { engine } = engineOn(open(), {}, { onSubmitted: async (s) => void submitted.push(s) });
+    const submitted: Submission[] = [];
+    const { engine } = engineOn(open(), {}, { submissions: recordingSubmissions(submitted) });
     const person = new Person(engine, "one-engine", "es");
     const script = ["/start demo", "sí", "3", "44", "sí", "2", "1,5", "Gracias", "1"];
     const replies = await Promise.all(script.map((text) => person.say(text)));

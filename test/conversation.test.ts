@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LANGUAGES } from "../src/core/i18n/languages.js";
-import { RedisSessionStore } from "../src/core/store/redis.js";
+import { RedisSessionStore } from "../src/core/store/redis/sessions.js";
 import { engineOn, memoryStore, Person } from "./support/puente.js";
 
 const store = memoryStore();
@@ -12,7 +12,7 @@ const es = (key: string, values?: Record<string, string | number>) => texts.t("e
 
 async function startDemo(person: Person): Promise<void> {
   await person.say("/start");
-  await person.choose("flow");
+  await person.say("/start demo");
 }
 
 async function sessionOf(person: Person) {

@@ -18,7 +18,7 @@ describe("HTTP server", () => {
   it("/healthz says the store answers", async () => {
     const response = await fetch(`${url}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true, store: "memory", flows: ["demo"] });
+    expect(await response.json()).toEqual({ ok: true, store: "memory", flows: ["consulta", "demo"] });
   });
 
   it("serves the chat page and its texts in every language", async () => {

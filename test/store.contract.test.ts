@@ -1,8 +1,8 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { MemorySessionStore } from "../src/core/store/memory.js";
-import { RedisSessionStore } from "../src/core/store/redis.js";
-import { type SessionStore, StoreUnavailableError } from "../src/core/store/session-store.js";
+import { MemorySessionStore } from "../src/core/store/memory/sessions.js";
+import { RedisSessionStore } from "../src/core/store/redis/sessions.js";
+import { type SessionStore, StoreUnavailableError } from "../src/core/store/sessions.js";
 import { dropPrefix, REDIS_URL, testPrefix } from "./support/puente.js";
 
 /** One contract, every backend: what the engine relies on from a session store. */

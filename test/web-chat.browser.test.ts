@@ -45,6 +45,7 @@ const readLocale = <T>(name: string): T => JSON.parse(readFileSync(`locales/ht/$
 describe.skipIf(!existsSync(CHROMIUM))("web chat in a browser", () => {
   const common = readLocale<CommonTexts>("common");
   const demo = readLocale<DemoTexts>("demo");
+  const consultaTitle = readLocale<{ title: string }>("consulta").title;
   const errors: string[] = [];
   let puente: Puente;
   let browser: Browser;
@@ -120,8 +121,9 @@ describe.skipIf(!existsSync(CHROMIUM))("web chat in a browser", () => {
     expect(await textOf(prompt)).toBe(common.menu.text);
     expect(await button(picker, "l:ht").isDisabled()).toBe(true);
 
-    // The demo from the menu, by button: its note, then the first question.
-    prompt = await tap("m:demo");
+    // The menu offers the consultation; the demo opens by its link, typed: its note, then the first question.
+    expect(await button(prompt, "m:consulta").textContent()).toBe(consultaTitle);
+    prompt = await type("/start demo");
     expect(await page.locator("#log .bubble.bot:not([data-kind])").last().textContent()).toBe(demo.intro.text);
     expect(await stepOf(prompt)).toBe("demo/consent");
     expect(await textOf(prompt)).toBe(demo.consent.text);
@@ -220,8 +222,7 @@ describe.skipIf(!existsSync(CHROMIUM))("web chat in a browser", () => {
     expect(await page.locator("#log .bubble.bot:not([data-kind])").last().textContent()).toBe(demo.done);
     expect(await stepOf(prompt)).toBeNull();
     expect(await textOf(prompt)).toBe(common.menu.text);
-    expect(await button(prompt, "m:demo").isEnabled()).toBe(true);
-    expect(await button(prompt, "m:demo").textContent()).toBe(demo.title);
+    expect(await button(prompt, "m:consulta").isEnabled()).toBe(true);
 
     expect(await page.locator("#log .error").count()).toBe(0);
     expect(errors).toEqual([]);

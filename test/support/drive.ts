@@ -1,19 +1,15 @@
 import { getSimplePaths } from "xstate/graph";
 import type { Flow } from "../../src/core/flows/compile.js";
+import { stepsReadBy } from "../../src/core/flows/condition.js";
 import { type FlowEvent, REVIEW } from "../../src/core/flows/machine.js";
-import { isQuestion } from "../../src/core/flows/schema.js";
+import { type Answers, isQuestion } from "../../src/core/flows/schema.js";
 import type { Language } from "../../src/core/i18n/languages.js";
 import type { Texts } from "../../src/core/i18n/texts.js";
 import type { Person, Prompt } from "./puente.js";
 
-/**
- * The answers that decide where a flow goes: every option, both bounds of a number, "prefer not
- * to say", a sample text; and confirming at the review. Used to generate paths from the machine.
- */
-export function routeEvents(flow: Flow, value: unknown): FlowEvent[] {
-  if (typeof value !== "string")
-    return (value as Record<string, string> | null)?.[REVIEW] === "summary" ? [{ type: "CONFIRM" }] : [];
-  const step = flow.step(value);
+/** Every answer a question can take that may matter: each option, both bounds, "prefer not to say". */
+function answersOf(flow: Flow, stepId: string): FlowEvent[] {
+  const step = flow.step(stepId);
   if (!step || !isQuestion(step)) return [];
   const skip: FlowEvent[] = step.skippable ? [{ type: "SKIP" }] : [];
   switch (step.kind) {
@@ -30,14 +26,34 @@ export function routeEvents(flow: Flow, value: unknown): FlowEvent[] {
     case "number":
       return [...skip, { type: "ANSWER", value: step.min }, { type: "ANSWER", value: step.max }];
     case "text":
-      return [...skip, { type: "ANSWER", value: "Bolivia 🇧🇴 àé" }];
+      return [...skip, { type: "ANSWER", value: "Bolivia 🇧🇴 àé, llegué en 2019" }];
   }
 }
 
-/** Every simple path from the start of a flow to one of its ends. */
+/**
+ * The events that make the routes of a flow: every answer of a question that a condition reads
+ * (it changes where the flow goes), and one answer of any other question — a different one from
+ * path to path, chosen from the answers so far, so that across the routes every answer is used.
+ */
+export function routeEvents(
+  flow: Flow,
+  branching: ReadonlySet<string>,
+  snapshot: { value: unknown; context: { answers: Answers } },
+): FlowEvent[] {
+  const value = snapshot.value;
+  if (typeof value !== "string")
+    return (value as Record<string, string> | null)?.[REVIEW] === "summary" ? [{ type: "CONFIRM" }] : [];
+  const all = answersOf(flow, value);
+  if (branching.has(value) || all.length === 0) return all;
+  const seed = [...JSON.stringify(snapshot.context.answers)].reduce((sum, char) => sum + char.charCodeAt(0), 0);
+  return [all[seed % all.length] as FlowEvent];
+}
+
+/** Every route of a flow: each simple path from the start to one of its ends. */
 export function completePaths(flow: Flow) {
+  const branching = new Set(flow.steps.flatMap((step) => (step.when ? stepsReadBy(step.when) : [])));
   return getSimplePaths(flow.machine, {
-    events: (snapshot) => routeEvents(flow, snapshot.value),
+    events: (snapshot) => routeEvents(flow, branching, snapshot),
     serializeState: (snapshot) => JSON.stringify([snapshot.value, snapshot.context.answers]),
   }).filter((path) => path.state.status === "done");
 }

@@ -3,10 +3,14 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import { buildEngine } from "../../src/app.js";
 import { type Config, loadConfig } from "../../src/config.js";
+import type { Submissions } from "../../src/core/anonymity/submissions.js";
+import type { Submission } from "../../src/core/engine/conversation.js";
 import type { InboundContent, OutboundMessage } from "../../src/core/engine/messages.js";
-import { MemorySessionStore } from "../../src/core/store/memory.js";
-import { RedisSessionStore } from "../../src/core/store/redis.js";
-import type { SessionStore } from "../../src/core/store/session-store.js";
+import { MemoryResponseStore } from "../../src/core/store/memory/responses.js";
+import { MemorySessionStore } from "../../src/core/store/memory/sessions.js";
+import { RedisSessionStore } from "../../src/core/store/redis/sessions.js";
+import type { ResponseStore } from "../../src/core/store/responses.js";
+import type { SessionStore } from "../../src/core/store/sessions.js";
 
 /** Tests talk to the Redis the machine runs, each run under a key prefix of its own. */
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -40,9 +44,23 @@ export function memoryStore(prefix = "mem"): MemorySessionStore {
 export function engineOn(
   store: SessionStore,
   overrides: Record<string, string> = {},
-  hooks: Parameters<typeof buildEngine>[3] = {},
+  options: { submissions?: Submissions; responses?: ResponseStore } = {},
 ) {
-  return buildEngine(testConfig(overrides), quiet, store, hooks);
+  const stores = { sessions: store, responses: options.responses ?? new MemoryResponseStore() };
+  return buildEngine(
+    testConfig(overrides),
+    quiet,
+    stores,
+    options.submissions ? { submissions: options.submissions } : {},
+  );
+}
+
+/** Submissions kept in a list, whatever the flow; nobody has taken part before. */
+export function recordingSubmissions(into: Submission[]): Submissions {
+  return {
+    hasTakenPart: async () => false,
+    record: async (submission) => void into.push(submission),
+  };
 }
 
 type Engine = ReturnType<typeof engineOn>["engine"];

@@ -12,19 +12,25 @@ import type { Renderer } from "./render.js";
 import type { ActiveFlow, Session } from "./session.js";
 import { type ParsedToken, parseToken } from "./tokens.js";
 
-/** Something to do once the turn's session is safely stored. */
-export type Effect =
-  | { kind: "submitted"; flow: string; version: number; lng: Language; answers: Answers }
-  | { kind: "forgotten" };
+/** A flow the person confirmed at the review, with every answer that applies. */
+export interface Submission {
+  flow: string;
+  version: number;
+  lng: Language;
+  answers: Answers;
+}
 
-/** The outcome of one inbound message: what to store, what to say, what to do after. */
+/** The outcome of one inbound message: what to store, what to say, and what the engine must do. */
 export interface Turn {
   /** The session to store, or null to delete it. */
   session: Session | null;
   /** False when nothing changed: a re-prompt needs no write. */
   changed: boolean;
   messages: OutboundMessage[];
-  effects: Effect[];
+  /** Recorded by the engine before the session without the answers is stored. */
+  submitted?: Submission;
+  /** A flow is starting: the engine checks, for a one-per-person flow, that the person has not taken part. */
+  starting?: string;
 }
 
 type FlowSnapshot = Step["snapshot"];
@@ -98,7 +104,7 @@ export class Conversation {
 
   #forget(lng: Language | undefined): Turn {
     const messages = [this.render.text(lng ?? "es", "common:deleted")];
-    return { session: null, changed: true, messages, effects: [{ kind: "forgotten" }] };
+    return { session: null, changed: true, messages };
   }
 
   #command(session: Session, { command, argument }: ParsedCommand, lng: Language): Turn {
@@ -153,7 +159,16 @@ export class Conversation {
   }
 
   #start(session: Session, flow: Flow, lng: Language, before: OutboundMessage[]): Turn {
-    return this.#advance(session, flow, flow.stepper.initial(), lng, before);
+    return { ...this.#advance(session, flow, flow.stepper.initial(), lng, before), starting: flow.id };
+  }
+
+  /** Instead of starting a one-per-person flow again: thanks, and the menu. */
+  alreadyTakenPart(session: Session, flowId: string, lng: Language): Turn {
+    const title = this.texts.t(lng, this.flows.get(flowId)?.titleKey ?? "");
+    return change({ ...session, lng, flow: undefined }, [
+      this.render.text(lng, "common:flow.alreadyTakenPart", { title }),
+      this.render.menu(lng),
+    ]);
   }
 
   #inFlow(
@@ -209,13 +224,12 @@ export class Conversation {
       };
       return change(next, [...messages, ...this.#prompt(flow, snapshot, lng)]);
     }
-    const effects: Effect[] = [];
-    if ((snapshot.value as unknown) === SUBMITTED) {
-      effects.push({ kind: "submitted", flow: flow.id, version: flow.version, lng, answers: snapshot.context.answers });
-      messages.push(this.render.text(lng, flow.doneKey));
-    }
+    const submitted = (snapshot.value as unknown) === SUBMITTED;
+    if (submitted) messages.push(this.render.text(lng, flow.doneKey));
     messages.push(this.render.menu(lng));
-    return { session: { ...session, flow: undefined }, changed: true, messages, effects };
+    const done: Turn = { session: { ...session, flow: undefined }, changed: true, messages };
+    if (submitted) done.submitted = { flow: flow.id, version: flow.version, lng, answers: snapshot.context.answers };
+    return done;
   }
 
   #current(session: Session, lng: Language): OutboundMessage[] {
@@ -307,10 +321,10 @@ export class Conversation {
 type Reading = Interpretation | { ok: false; reason: "stale" };
 
 function change(session: Session, messages: OutboundMessage[]): Turn {
-  return { session, changed: true, messages, effects: [] };
+  return { session, changed: true, messages };
 }
 function keep(session: Session, messages: OutboundMessage[]): Turn {
-  return { session, changed: false, messages, effects: [] };
+  return { session, changed: false, messages };
 }
 
 /** The step id, or "summary"/"choosing" in the review. */

@@ -1,9 +1,10 @@
 import { createHmac } from "node:crypto";
 import type { Logger } from "pino";
+import type { Submissions } from "../anonymity/submissions.js";
 import { type Language, languageFromCode } from "../i18n/languages.js";
 import type { Texts } from "../i18n/texts.js";
-import { type SessionStore, StoreUnavailableError } from "../store/session-store.js";
-import type { Conversation, Effect } from "./conversation.js";
+import { type SessionStore, StoreUnavailableError } from "../store/sessions.js";
+import type { Conversation, Turn } from "./conversation.js";
 import { type InboundMessage, inboundMessageSchema, type OutboundMessage } from "./messages.js";
 import { type Session, sessionSchema } from "./session.js";
 
@@ -16,8 +17,8 @@ export interface EngineOptions {
   sessionIdleSeconds: number;
   defaultLanguage: Language;
   logger: Logger;
-  /** Called once per submitted flow, after the session without the answers is stored. */
-  onSubmitted?: (submission: Extract<Effect, { kind: "submitted" }>, inbound: InboundMessage) => Promise<void>;
+  /** Where submitted flows go, and who already took part in a one-per-person flow. */
+  submissions: Submissions;
 }
 
 /** What the engine answers to one inbound message. */
@@ -69,9 +70,11 @@ export class Engine {
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const stored = await store.read(key);
         const session = this.#decode(key, stored?.value);
-        const turn = conversation.step(session, inbound);
-        if (turn.session === null) await store.delete(key);
-        else if (turn.changed) {
+        const turn = await this.#settle(conversation.step(session, inbound), session, inbound);
+        if (turn.session === null) {
+          await store.delete(key);
+          logger.info({ chat: key }, "person deleted their data");
+        } else if (turn.changed) {
           const written = await store.write(
             key,
             JSON.stringify(turn.session),
@@ -84,7 +87,6 @@ export class Engine {
             continue;
           }
         }
-        await this.#runEffects(turn.effects, inbound, key);
         logger.debug(
           {
             chat: key,
@@ -116,23 +118,21 @@ export class Engine {
     return undefined;
   }
 
-  async #runEffects(effects: Effect[], inbound: InboundMessage, key: string): Promise<void> {
-    for (const effect of effects) {
-      if (effect.kind === "submitted") {
-        this.options.logger.info({ chat: key, flow: effect.flow, version: effect.version }, "flow submitted");
-        try {
-          await this.options.onSubmitted?.(effect, inbound);
-        } catch (error) {
-          // The person has their answer; the operator gets the failure to act on.
-          this.options.logger.error(
-            { chat: key, flow: effect.flow, err: (error as Error).message },
-            "submission not recorded",
-          );
-        }
-      } else {
-        this.options.logger.info({ chat: key }, "person deleted their data");
-      }
+  /**
+   * The parts of a turn that need the response store: refusing a second participation, and
+   * recording a submission before the session that held its answers is overwritten.
+   */
+  async #settle(turn: Turn, session: Session | undefined, inbound: InboundMessage): Promise<Turn> {
+    const { submissions, conversation, logger } = this.options;
+    const sender = { channel: inbound.channel, chatId: inbound.chatId };
+    if (turn.starting && turn.session?.lng && (await submissions.hasTakenPart(turn.starting, sender)))
+      return conversation.alreadyTakenPart(session ?? {}, turn.starting, turn.session.lng);
+    if (turn.submitted) {
+      await submissions.record(turn.submitted, sender);
+      // No chat hash here: a line with the chat and the minute of submission could be joined back.
+      logger.info({ flow: turn.submitted.flow, version: turn.submitted.version }, "flow submitted");
     }
+    return turn;
   }
 
   #tryAgain(inbound: InboundMessage): OutboundMessage {

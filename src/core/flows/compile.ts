@@ -26,6 +26,7 @@ export interface Flow {
   version: number;
   file: string;
   listed: boolean;
+  submission: FlowFile["submission"];
   steps: readonly FlowStep[];
   step(id: string): FlowStep | undefined;
   texts: Map<string, StepTexts>;
@@ -70,6 +71,7 @@ export function compileFlow(flowFile: FlowFile, file: string, texts: Texts): Flo
     version: flowFile.version,
     file,
     listed: flowFile.menu,
+    submission: flowFile.submission,
     steps: flowFile.steps,
     step: (id) => byId.get(id),
     texts: stepTexts,

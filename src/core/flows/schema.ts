@@ -112,6 +112,11 @@ export const flowFileSchema = z.strictObject({
   version: z.number().int().min(1),
   /** Listed in the main menu. */
   menu: z.boolean().default(true),
+  /**
+   * What happens to the answers on "submit": `none` (they are discarded: a demo), or `anonymous`
+   * (an anonymous response, one per person, free text scrubbed).
+   */
+  submission: z.enum(["none", "anonymous"]).default("none"),
   steps: z.array(flowStepSchema).min(1),
 });
 

@@ -1,4 +1,4 @@
-import type { SessionStore, StoredSession } from "./session-store.js";
+import type { SessionStore, StoredSession } from "../sessions.js";
 
 interface Entry extends StoredSession {
   expiresAt: number;

@@ -1,5 +1,6 @@
-import { Redis, type RedisOptions } from "ioredis";
-import { type SessionStore, type StoredSession, StoreUnavailableError } from "./session-store.js";
+import type { Redis } from "ioredis";
+import type { SessionStore, StoredSession } from "../sessions.js";
+import { call, closeRedis, openRedis } from "./client.js";
 
 /**
  * Sessions in Redis: one hash per session (`r` revision, `v` value) under `<prefix>:s:<key>`.
@@ -16,44 +17,31 @@ type RedisWithCas = Redis & {
   puenteCompareAndSet(key: string, expected: string, value: string, ttlMs: string): Promise<number>;
 };
 
-/** Client settings that turn an unreachable Redis into a quick error instead of a hung message. */
-export const REDIS_CLIENT_OPTIONS: RedisOptions = {
-  maxRetriesPerRequest: 1,
-  commandTimeout: 3000,
-  enableAutoPipelining: true,
-  retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-};
-
 export class RedisSessionStore implements SessionStore {
   readonly #redis: RedisWithCas;
-  #reportConnectionError: (message: string) => void = () => {};
 
+  /** On a shared client, which its owner closes; `connect` makes a store that owns its own. */
   constructor(
     redis: Redis,
     readonly prefix: string,
+    private readonly ownsClient = false,
   ) {
     redis.defineCommand("puenteCompareAndSet", { numberOfKeys: 1, lua: COMPARE_AND_SET });
-    // Without a listener ioredis prints every reconnection failure; the owner decides what to log.
-    redis.on("error", (error: Error) => this.#reportConnectionError(error.message));
     this.#redis = redis as RedisWithCas;
   }
 
-  onConnectionError(report: (message: string) => void): void {
-    this.#reportConnectionError = report;
-  }
-
   static connect(url: string, prefix: string): RedisSessionStore {
-    return new RedisSessionStore(new Redis(url, REDIS_CLIENT_OPTIONS), prefix);
+    return new RedisSessionStore(openRedis(url), prefix, true);
   }
 
   async read(key: string): Promise<StoredSession | undefined> {
-    const [revision, value] = await this.#call(() => this.#redis.hmget(this.#key(key), "r", "v"));
+    const [revision, value] = await call(() => this.#redis.hmget(this.#key(key), "r", "v"));
     if (revision == null || value == null) return undefined;
     return { revision: Number(revision), value };
   }
 
   async write(key: string, value: string, expectedRevision: number, ttlSeconds: number): Promise<boolean> {
-    const done = await this.#call(() =>
+    const done = await call(() =>
       this.#redis.puenteCompareAndSet(
         this.#key(key),
         String(expectedRevision),
@@ -65,22 +53,14 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.#call(() => this.#redis.del(this.#key(key)));
+    await call(() => this.#redis.del(this.#key(key)));
   }
 
   async close(): Promise<void> {
-    await this.#redis.quit().catch(() => this.#redis.disconnect());
+    if (this.ownsClient) await closeRedis(this.#redis);
   }
 
   #key(key: string): string {
     return `${this.prefix}:s:${key}`;
-  }
-
-  async #call<T>(command: () => Promise<T>): Promise<T> {
-    try {
-      return await command();
-    } catch (error) {
-      throw new StoreUnavailableError(`Redis did not answer: ${(error as Error).message}`);
-    }
   }
 }

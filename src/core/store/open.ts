@@ -1,0 +1,48 @@
+import type { Logger } from "pino";
+import type { Config } from "../../config.js";
+import { MemoryResponseStore } from "./memory/responses.js";
+import { MemorySessionStore } from "./memory/sessions.js";
+import { closeRedis, openRedis } from "./redis/client.js";
+import { RedisResponseStore } from "./redis/responses.js";
+import { RedisSessionStore } from "./redis/sessions.js";
+import type { ResponseStore } from "./responses.js";
+import type { SessionStore } from "./sessions.js";
+
+export interface Stores {
+  sessions: SessionStore;
+  responses: ResponseStore;
+  kind: "redis" | "memory";
+  close(): Promise<void>;
+}
+
+/** Redis when `REDIS_URL` is set (one connection for every store), else memory, said loudly. */
+export function openStores(config: Config, logger: Logger): Stores {
+  if (config.REDIS_URL) {
+    const redis = openRedis(
+      config.REDIS_URL,
+      throttled(30_000, (message) => logger.error({ err: message }, "Redis connection problem")),
+    );
+    return {
+      sessions: new RedisSessionStore(redis, config.REDIS_PREFIX),
+      responses: new RedisResponseStore(redis, config.REDIS_PREFIX),
+      kind: "redis",
+      close: () => closeRedis(redis),
+    };
+  }
+  logger.warn(
+    "REDIS_URL is not set: sessions and responses are kept in memory and lost on restart. Good for trying the bot, never for production.",
+  );
+  const sessions = new MemorySessionStore(config.REDIS_PREFIX);
+  return { sessions, responses: new MemoryResponseStore(), kind: "memory", close: () => sessions.close() };
+}
+
+/** Calls `report` at most once per period: a Redis outage must not flood the log. */
+function throttled(periodMs: number, report: (message: string) => void): (message: string) => void {
+  let last = 0;
+  return (message) => {
+    const now = Date.now();
+    if (now - last < periodMs) return;
+    last = now;
+    report(message);
+  };
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import type { Submission } from "../src/core/engine/conversation.js";
+import { ENDED, type FlowEvent, SUBMITTED } from "../src/core/flows/machine.js";
+import { isQuestion } from "../src/core/flows/schema.js";
+import { LANGUAGES, type Language } from "../src/core/i18n/languages.js";
+import { act, completePaths, stepOf } from "./support/drive.js";
+import { engineOn, memoryStore, Person, recordingSubmissions } from "./support/puente.js";
+
+/**
+ * Every route through every flow in flows/, generated from its machine with xstate/graph, driven
+ * through the real engine as a person would — alternately by tapping and by typing — in every
+ * language. Back and changing an answer at the review are in conversation.test.ts.
+ */
+const submissions: Submission[] = [];
+const { engine, flows, texts } = engineOn(memoryStore(), {}, { submissions: recordingSubmissions(submissions) });
+
+describe.each([...flows.keys()])("every path through the %s flow", (flowId) => {
+  const flow = flows.get(flowId);
+  if (!flow) throw new Error(flowId);
+  const paths = completePaths(flow);
+
+  it("reaches every question and every end, and submits on some route", () => {
+    const visited = new Set(paths.flatMap((path) => path.steps.map((step) => stepOf(step.state.value))));
+    for (const step of flow.steps.filter(isQuestion)) expect(visited, step.id).toContain(step.id);
+    const ends = paths.map((path): unknown => path.state.value);
+    expect(ends).toContain(SUBMITTED);
+    const endSteps = flow.steps.filter((step) => step.kind === "end");
+    expect(ends.filter((value) => value === ENDED).length).toBeGreaterThanOrEqual(endSteps.length);
+  });
+
+  it.each(LANGUAGES)(
+    "in %s: asks each question of the route in order and submits exactly its answers",
+    async (lng: Language) => {
+      for (const [index, path] of paths.entries()) {
+        submissions.length = 0;
+        const person = new Person(engine, `${flowId}-${lng}-${index}`, lng);
+        await person.say(`/start ${flowId}`);
+        for (const [at, step] of path.steps.entries()) {
+          if (at === 0) continue;
+          const asked = person.prompt();
+          expect(asked.ref?.step).toBe(stepOf(path.steps[at - 1]?.state.value));
+          await act(person, flow, texts, lng, asked, step.event as FlowEvent, index % 2 === 1);
+        }
+        if ((path.state.value as unknown) === SUBMITTED) {
+          expect(submissions).toEqual([
+            { flow: flowId, version: flow.version, lng, answers: path.state.context.answers },
+          ]);
+          expect(person.texts()).toContain(texts.t(lng, flow.doneKey));
+        } else {
+          expect(submissions).toEqual([]);
+          const said = flow.steps
+            .filter((step) => step.kind === "end")
+            .map((step) => texts.t(lng, flow.texts.get(step.id)?.text ?? ""));
+          expect(person.texts().some((text) => said.includes(text))).toBe(true);
+        }
+        expect(person.prompt().expects).toBe("menu");
+      }
+    },
+  );
+});
+
+describe("the demo's routes", () => {
+  it("are the declined one and every combination of the answers that branch", () => {
+    const demo = flows.get("demo");
+    if (!demo) throw new Error("demo");
+    const ends = completePaths(demo).map((path): unknown => path.state.value);
+    expect(ends.filter((value) => value === ENDED)).toHaveLength(1);
+    // country (5 options + skip) × children (yes, no); the other questions take one answer per route.
+    expect(ends.filter((value) => value === SUBMITTED)).toHaveLength(6 * 2);
+  });
+});
