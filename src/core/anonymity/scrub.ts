@@ -6,7 +6,8 @@
  *   read these answers, so what they need and what identifies nobody on its own survives: ages, years, dates,
  *   amounts, counts, street numbers, times, percentages — all short, or written in a shape no identifier has.
  * - Markers are fixed, language-neutral and digit-free: answers compare equal whatever the person's language, and a
- *   marker can never be matched again, so scrubbing twice changes nothing.
+ *   marker can never be matched again, so scrubbing twice changes nothing. Its brackets count as word characters at
+ *   every boundary, so the text around a replaced number reads to a second pass as it did to the first.
  * - Passes go from the most to the least certain (e-mail, RUT with its check digit, number after a document word,
  *   phone, letters+digits, any long digit run), so each identifier gets the most telling marker and a later, looser
  *   pass never sees digits an earlier one already replaced.
@@ -25,13 +26,17 @@
  *   ("$", "pesos", "gano", "arriendo"…) keeps it: an income is what the office asks about.
  * - Deliberate limits: a bare 8-digit number counts as a phone only in 4+4 groups that are not two years ("3456 7890",
  *   not "2019 2020"), else with a label or "+"; unlabelled dotted numbers without check digit ("12.345.678") are read
- *   as amounts; names, addresses and handles are not touched (they are not numbers and need other means).
+ *   as amounts; names and addresses are not touched (they are not numbers and need other means).
  */
 
 export const PHONE_MARK = "[teléfono]";
 export const EMAIL_MARK = "[email]";
 export const RUT_MARK = "[rut]";
 export const DOCUMENT_MARK = "[documento]";
+export const HANDLE_MARK = "[usuario]";
+
+/** Spaces people type, including the no-break spaces that copied numbers often carry. */
+const SP = String.raw`[ \t\u00a0\u202f]`;
 
 // ---------------------------------------------------------------- e-mail
 
@@ -39,18 +44,18 @@ export const DOCUMENT_MARK = "[documento]";
 const LOCAL = String.raw`(?<![\p{L}\p{N}._%+\-\]])[\p{L}\p{N}._%+\-]+`;
 const LABEL = String.raw`[\p{L}\p{N}\-]+`;
 const TLD = String.raw`(?:com|net|org|edu|gob|gov|info|cl|ht|pe|ve|co|br|ec|bo|ar|mx|es|fr|pt|us|uk|ca|io|me)(?![\p{L}\p{N}\[])`;
-const bracketed = (words: string): string => String.raw`[ \t]*[\[({<][ \t]*(?:${words})[ \t]*[\])}>][ \t]*`;
-const SPOKEN_DOT = String.raw`(?:${bracketed(String.raw`dot|punto|point|pwen|ponto|\.`)}|[ \t]+(?:dot|punto|point|pwen|ponto)[ \t]+)`;
-const ANY_DOT = String.raw`(?:${SPOKEN_DOT}|\.|[ \t]+\.[ \t]+)`;
+const bracketed = (words: string): string => String.raw`${SP}*[\[({<]${SP}*(?:${words})${SP}*[\])}>]${SP}*`;
+const SPOKEN_DOT = `(?:${bracketed(String.raw`dot|punto|point|pwen|ponto|\.`)}|${SP}+(?:dot|punto|point|pwen|ponto)${SP}+)`;
+const ANY_DOT = String.raw`(?:${SPOKEN_DOT}|\.|${SP}+\.${SP}+)`;
 /** "@" with spaces, "[at]", "(arroba)", "arroba", "arobase": unambiguous, so the domain may use any dot. */
-const CLEAR_AT = String.raw`(?:${bracketed("at|arroba|aroba|arobase|arobas|@")}|[ \t]+(?:arroba|aroba|arobase|arobas)[ \t]+|[ \t]*@[ \t]*)`;
+const CLEAR_AT = `(?:${bracketed("at|arroba|aroba|arobase|arobas|@")}|${SP}+(?:arroba|aroba|arobase|arobas)${SP}+|${SP}*@${SP}*)`;
 
 const EMAIL = new RegExp(String.raw`${LOCAL}@${LABEL}(?:\.${LABEL})+`, "gu");
 /** Obfuscated forms need a known top-level domain: that is what tells "juan arroba gmail punto com" from prose. */
 const EMAIL_SPOKEN = new RegExp(`${LOCAL}${CLEAR_AT}${LABEL}(?:${ANY_DOT}${LABEL}){0,3}${ANY_DOT}${TLD}`, "giu");
 /** English "at" is a common word: only with spoken dots ("juan at gmail dot com"). */
 const EMAIL_AT_WORD = new RegExp(
-  String.raw`${LOCAL}[ \t]+at[ \t]+${LABEL}(?:${SPOKEN_DOT}${LABEL}){0,3}${SPOKEN_DOT}${TLD}`,
+  `${LOCAL}${SP}+at${SP}+${LABEL}(?:${SPOKEN_DOT}${LABEL}){0,3}${SPOKEN_DOT}${TLD}`,
   "giu",
 );
 
@@ -61,7 +66,7 @@ const EMAIL_AT_WORD = new RegExp(
  * "123456789" has no dash and could be a phone, so it is left to the later passes.
  */
 const RUT =
-  /(?<![\p{L}\p{N}.\-‐‑–[\]])(?:\d{1,2}\.\d{3}\.\d{3}|\d{7,8})(?:[ \t]*[-‐‑–][ \t]*[\dkK]|[kK])(?![\p{L}\p{N}[])/gu;
+  /(?<![\p{L}\p{N}.\-‐‑–[\]])(?:\d{1,2}\.\d{3}\.\d{3}|\d{7,8})(?:[ \t\u00a0\u202f]*[-‐‑–][ \t\u00a0\u202f]*[\dkK]|[kK])(?![\p{L}\p{N}[])/gu;
 
 // ---------------------------------------------------------------- numbers after a document word
 
@@ -83,24 +88,24 @@ const PHONE_WORD =
   "tel[eé]fono|tel[eé]f|telf|tlf|tel|fono|celular|cel|m[oó]vil|wsp|wasap|whatsapp|whats|phone|mobile|cell";
 /** Starts at a word start, or glued to a phone word ("cel912345678", "wsp+569…"); never after "$" or inside a marker. */
 const PHONE_START = String.raw`(?:(?<![\p{L}\p{N}$\[\]])|(?<=(?<![\p{L}])(?:${PHONE_WORD})))`;
-const PAREN = String.raw`\([ \t]?\+?\d{1,4}[ \t]?\)`;
-const SEP = String.raw`(?:[ \t]?[.\-–][ \t]?|[ \t])`;
+const PAREN = String.raw`\(${SP}?\+?\d{1,4}${SP}?\)`;
+const SEP = String.raw`(?:${SP}?[.\-–]${SP}?|${SP})`;
 /**
  * A run of digit groups joined by one separator each (a separator is optional only next to a parenthesis). A
  * separator is never a digit, so there is one way to read each character.
  */
 const DIGIT_GROUPS = new RegExp(
-  String.raw`${PHONE_START}(?:\+[ \t]?)?(?:${PAREN}|\d+)(?:${SEP}?${PAREN}|(?:(?<=\))${SEP}?|(?<!\))${SEP})\d+)*`,
+  String.raw`${PHONE_START}(?:\+${SP}?)?(?:${PAREN}|\d+)(?:${SEP}?${PAREN}|(?:(?<=\))${SEP}?|(?<!\))${SEP})\d+)*`,
   "giu",
 );
-const GROUP = /(?:\+[ \t]?)?(?:\([ \t]?)?\+?\d+(?:[ \t]?\))?/g;
+const GROUP = /(?:\+[ \t\u00a0\u202f]?)?(?:\([ \t\u00a0\u202f]?)?\+?\d+(?:[ \t\u00a0\u202f]?\))?/g;
 const PHONE_LABEL = new RegExp(
   String.raw`(?<![\p{L}\[])(?:${PHONE_WORD}|n[uú]mero|nro|num[ée]ro|nimewo|number|llam\p{L}*|call|rele|contacto|contact|kontak)(?:[^\p{L}\p{N}\[\]]+\p{L}{1,8}){0,3}[^\p{L}\p{N}\[\]]*$`,
   "iu",
 );
-const CURRENCY_BEFORE = /(?:\$|€|(?<![\p{L}])(?:CLP|USD|S\/\.?|Bs\.?|HTG))[ \t]*$/iu;
+const CURRENCY_BEFORE = /(?:\$|€|(?<![\p{L}])(?:CLP|USD|S\/\.?|Bs\.?|HTG))[ \t\u00a0\u202f]*$/iu;
 const MONEY_AFTER =
-  /^[ \t]*(?:pesos?|clp|usd|d[oó]lares|lucas?|lukas?|gourdes?|goud|soles|bol[ií]vares|reales|reais|euros?|mil(?![\p{L}])|\$)/iu;
+  /^[ \t\u00a0\u202f]*(?:pesos?|clp|usd|d[oó]lares|lucas?|lukas?|gourdes?|goud|soles|bol[ií]vares|reales|reais|euros?|mil(?![\p{L}])|\$)/iu;
 const THOUSANDS = /^\d{1,3}(?:\.\d{3})+$/;
 const NON_DIGIT = /\D/g;
 const TWO_YEARS = /^(?:19|20)\d\d(?:19|20)\d\d$/;
@@ -248,9 +253,9 @@ const PASSPORT_LIKE =
   /(?<![\p{L}\p{N}[\]])(?:[a-z]{1,3}-?\d{6,9}|\d{2}[a-z]{2}\d{5}|[ve]-?\d{1,2}\.\d{3}\.\d{3})(?![\p{L}\p{N}[])/giu;
 const LONG_DIGITS = /(?<!\d)\d{7,}(?!\d)/g;
 const MONEY_WORD_BEFORE =
-  /(?<![\p{L}])(?:gan\p{L}*|pag\p{L}*|cobr\p{L}*|cuest\p{L}*|cost\p{L}*|sueldo|salario|arriendo|ingresos?|deuda|salè|salaire|salário|income|salary|rent)(?:[ \t]+\p{L}{1,13}){0,2}[ \t:]*$/iu;
+  /(?<![\p{L}])(?:gan\p{L}*|pag\p{L}*|cobr\p{L}*|cuest\p{L}*|cost\p{L}*|sueldo|salario|arriendo|ingresos?|deuda|salè|salaire|salário|income|salary|rent)(?:[ \t\u00a0\u202f]+\p{L}{1,13}){0,2}[ \t:]*$/iu;
 const MONEY_WORD_AFTER =
-  /^[ \t]*(?:al mes|por mes|mensuales|de sueldo|de arriendo|par mois|pa mwa|por mês|a month|per month)/iu;
+  /^[ \t\u00a0\u202f]*(?:al mes|por mes|mensuales|de sueldo|de arriendo|par mois|pa mwa|por mês|a month|per month)/iu;
 
 function keepsLongDigits(offset: number, length: number, whole: string): boolean {
   const before = whole.slice(Math.max(0, offset - 40), offset);
@@ -264,11 +269,19 @@ function keepsLongDigits(offset: number, length: number, whole: string): boolean
 }
 
 /** The text with e-mail addresses, RUTs, document numbers and phone numbers replaced by fixed markers. */
+/**
+ * Telegram and Instagram handles ("@juan_perez", "t.me/juanperez", "instagram.com/juan"): after the
+ * e-mail passes, a remaining "@name" is a handle, and a handle names a person as well as a phone does.
+ */
+const HANDLE =
+  /(?<![\p{L}\p{N}_.])@[A-Za-z][A-Za-z0-9_.]{2,31}(?<![.])|(?<![\p{L}\p{N}])(?:https?:\/\/)?(?:www\.)?(?:t\.me|telegram\.me|instagram\.com|facebook\.com|fb\.com|tiktok\.com\/@?)\/?[A-Za-z0-9_.]{3,40}/gu;
+
 export function scrub(text: string): string {
   return text
     .replace(EMAIL, EMAIL_MARK)
     .replace(EMAIL_SPOKEN, EMAIL_MARK)
     .replace(EMAIL_AT_WORD, EMAIL_MARK)
+    .replace(HANDLE, HANDLE_MARK)
     .replace(RUT, RUT_MARK)
     .replace(
       LABELLED_DOCUMENT,

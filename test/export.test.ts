@@ -1,0 +1,347 @@
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { parse } from "csv-parse/sync";
+import ExcelJS from "exceljs";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compileFlows, type Flow } from "../src/core/flows/compile.js";
+import type { Answers } from "../src/core/flows/schema.js";
+import { createTexts, readLocales } from "../src/core/i18n/texts.js";
+import { closeRedis, openRedis } from "../src/core/store/redis/client.js";
+import { RedisResponseStore } from "../src/core/store/redis/responses.js";
+import type { StoredResponse } from "../src/core/store/responses.js";
+import { csvCell } from "../src/staff/export/csv.js";
+import { type ExportRequest, exportResponses } from "../src/staff/export/export.js";
+import { dropPrefix, REDIS_URL, TEST_SECRET, testPrefix } from "./support/puente.js";
+
+/**
+ * The export, end to end on a real Redis: responses of two versions of the demo flow are submitted
+ * through the store, exported in every format, read back with independent readers and compared
+ * with what was submitted. Version 1 asked "region" (gone in version 2); version 2 added "comment".
+ */
+
+const texts = createTexts(readLocales("locales"));
+const es = JSON.parse(readFileSync("locales/es/demo.json", "utf8")) as {
+  country: { options: Record<string, string> };
+  needs: { options: Record<string, string> };
+};
+const SKIPPED_TEXT = "Prefiero no decir";
+const NEEDS = ["health", "housing", "work", "school", "papers"];
+
+/** The demo flow as version 2, in a folder of its own so no other flow file can break the test. */
+const flowsDir = mkdtempSync(join(tmpdir(), "puente-export-flows-"));
+writeFileSync(
+  join(flowsDir, "demo.yaml"),
+  readFileSync("flows/demo.yaml", "utf8").replace(/^version: \d+$/m, "version: 2"),
+);
+const flow = compileFlows(flowsDir, texts).get("demo") as Flow;
+
+function response(date: string, version: number, answers: Answers, lng: StoredResponse["lng"] = "es"): StoredResponse {
+  return { id: randomUUID(), flow: "demo", version, lng, channel: "telegram", date, answers };
+}
+
+const submitted: StoredResponse[] = [
+  response("2025-03-01", 1, {
+    consent: true,
+    country: "peru",
+    age: 34,
+    children: false,
+    needs: ["health", "work"],
+    region: "norte",
+  }),
+  response(
+    "2025-03-02",
+    1,
+    { consent: true, country: "haiti", age: null, children: true, children_count: 3, needs: null, region: "sur" },
+    "ht",
+  ),
+  response("2025-03-10", 2, {
+    consent: true,
+    country: "other",
+    country_other: "Bolivia",
+    age: 52,
+    children: false,
+    needs: ["housing"],
+    comment: 'Necesito ayuda con el carné; mi "arriendo" subió.\nGracias, señora Peña',
+  }),
+  response(
+    "2025-03-15",
+    2,
+    { consent: true, country: null, age: 19, children: false, needs: ["papers", "school"], comment: null },
+    "fr",
+  ),
+  response("2025-03-20", 2, {
+    consent: true,
+    country: "venezuela",
+    age: 41,
+    children: true,
+    children_count: 1,
+    needs: ["health"],
+    comment: '=HYPERLINK("http://example.org")',
+  }),
+];
+
+const prefix = testPrefix("export");
+let redis: Redis;
+let stored: StoredResponse[];
+
+beforeAll(async () => {
+  redis = openRedis(REDIS_URL);
+  const store = new RedisResponseStore(redis, prefix);
+  for (const one of submitted) expect(await store.submit(one, `participant-${randomUUID()}`)).toBe("stored");
+  stored = await store.list("demo");
+});
+
+afterAll(async () => {
+  await closeRedis(redis);
+  await dropPrefix(prefix);
+});
+
+function request(overrides: Partial<ExportRequest> = {}): ExportRequest {
+  return {
+    flow,
+    texts,
+    responses: stored,
+    format: "csv",
+    codes: false,
+    delimiter: ";",
+    range: {},
+    exportedOn: "2025-04-01",
+    ...overrides,
+  };
+}
+
+async function exportJson(overrides: Partial<ExportRequest> = {}): Promise<Array<Record<string, unknown>>> {
+  const { body } = await exportResponses(request({ format: "json", ...overrides }));
+  return JSON.parse(String(body));
+}
+
+const EXPECTED_HEADERS = [
+  "id",
+  "date",
+  "version",
+  "language",
+  "channel",
+  "Probar (consent)",
+  "País (country)",
+  "Otro país (country_other)",
+  "Edad (age)",
+  "Hijos (children)",
+  "Cuántos hijos (children_count)",
+  ...NEEDS.map((need) => `Necesidades: ${es.needs.options[need]} (needs.${need})`),
+  "Comentario (comment)",
+  "region",
+];
+
+/** What a response should read as with Spanish labels: the test's own reading of locales/es. */
+function expectedLabels(one: StoredResponse): Record<string, string | number | null> {
+  const a = one.answers;
+  const label = (value: unknown, yesNo = false) => {
+    if (value === undefined) return null;
+    if (value === null) return SKIPPED_TEXT;
+    if (yesNo) return value ? "Sí" : "No";
+    return value as string | number;
+  };
+  const needs = Object.fromEntries(
+    NEEDS.map((need) => [
+      `needs.${need}`,
+      a.needs === undefined ? null : a.needs === null ? SKIPPED_TEXT : (a.needs as string[]).includes(need) ? "Sí" : "",
+    ]),
+  );
+  return {
+    id: one.id,
+    date: one.date,
+    version: one.version,
+    language: one.lng,
+    channel: one.channel,
+    consent: label(a.consent, true),
+    country: typeof a.country === "string" ? (es.country.options[a.country] ?? null) : label(a.country),
+    country_other: label(a.country_other),
+    age: label(a.age),
+    children: label(a.children, true),
+    children_count: label(a.children_count),
+    ...needs,
+    comment: label(a.comment),
+    region: label(a.region),
+  };
+}
+
+describe("export: what was submitted comes back", () => {
+  it("reads the responses back from Redis as they were submitted", () => {
+    expect(stored).toEqual(submitted);
+  });
+
+  it("JSON: one object per response keyed by column id, Spanish labels, empty where not asked", async () => {
+    const rows = await exportJson();
+    expect(rows).toEqual(submitted.map(expectedLabels));
+    expect(rows[0]).toMatchObject({
+      comment: null,
+      region: "norte",
+      age: 34,
+      "needs.health": "Sí",
+      "needs.housing": "",
+    });
+    expect(rows[2]).toMatchObject({ region: null, country: "Otro país", country_other: "Bolivia" });
+    expect(rows[1]).toMatchObject({ age: SKIPPED_TEXT, "needs.work": SKIPPED_TEXT, children_count: 3 });
+  });
+
+  it("CSV: UTF-8 with a BOM, ';' by default, accents, quotes and line breaks survive", async () => {
+    const { body, count } = await exportResponses(request());
+    expect(count).toBe(submitted.length);
+    const bytes = Buffer.from(body);
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const [header, ...rows] = parse(bytes, { bom: true, delimiter: ";" }) as string[][];
+    expect(header).toEqual(EXPECTED_HEADERS);
+    expect(rows).toEqual(submitted.map((one) => Object.values(expectedLabels(one)).map((value) => csvCell(value))));
+    expect(rows[2]?.[EXPECTED_HEADERS.indexOf("Comentario (comment)")]).toBe(submitted[2]?.answers.comment);
+    expect(rows[0]?.[EXPECTED_HEADERS.indexOf("País (country)")]).toBe("Perú");
+  });
+
+  it("CSV: a text Excel would run as a formula is defused, and only in CSV", async () => {
+    const { body } = await exportResponses(request());
+    const rows = parse(Buffer.from(body), { bom: true, delimiter: ";", from_line: 2 }) as string[][];
+    const comment = EXPECTED_HEADERS.indexOf("Comentario (comment)");
+    expect(rows[4]?.[comment]).toBe(`'${submitted[4]?.answers.comment}`);
+    expect((await exportJson())[4]?.comment).toBe(submitted[4]?.answers.comment);
+  });
+
+  it("CSV: ',' when asked", async () => {
+    const { body } = await exportResponses(request({ delimiter: "," }));
+    const text = String(body);
+    expect(text.split("\r\n")[0]).toBe(
+      `\uFEFF${EXPECTED_HEADERS.map((h) => (h.includes(",") ? `"${h}"` : h)).join(",")}`,
+    );
+    const [header, ...rows] = parse(text, { bom: true, delimiter: "," }) as string[][];
+    expect(header).toEqual(EXPECTED_HEADERS);
+    expect(rows).toHaveLength(submitted.length);
+  });
+
+  it("--codes: option ids, true/false, NA for skipped, 1/0 per option", async () => {
+    const rows = await exportJson({ codes: true });
+    expect(rows[0]).toMatchObject({
+      consent: true,
+      country: "peru",
+      age: 34,
+      children: false,
+      "needs.health": 1,
+      "needs.housing": 0,
+      "needs.work": 1,
+      region: "norte",
+      comment: null,
+    });
+    expect(rows[1]).toMatchObject({ age: "NA", "needs.health": "NA", "needs.papers": "NA", children_count: 3 });
+    expect(rows[3]).toMatchObject({ country: "NA", comment: "NA", "needs.school": 1, "needs.papers": 1 });
+    const { body } = await exportResponses(request({ codes: true }));
+    const [, first] = parse(Buffer.from(body), { bom: true, delimiter: ";" }) as string[][];
+    expect(first?.slice(5, 11)).toEqual(["true", "peru", "", "34", "false", ""]);
+  });
+
+  it("filters by submission date, both ends included", async () => {
+    const dates = async (range: ExportRequest["range"]) => (await exportJson({ range })).map((row) => row.date);
+    expect(await dates({ from: "2025-03-02", to: "2025-03-15" })).toEqual(["2025-03-02", "2025-03-10", "2025-03-15"]);
+    expect(await dates({ from: "2025-03-15" })).toEqual(["2025-03-15", "2025-03-20"]);
+    expect(await dates({ to: "2025-03-01" })).toEqual(["2025-03-01"]);
+    expect(await dates({ from: "2025-04-01" })).toEqual([]);
+  });
+
+  it("XLSX: a real workbook with a bold frozen header, numbers as numbers and an 'Acerca de' sheet", async () => {
+    const { body } = await exportResponses(request({ format: "xlsx", range: { from: "2025-03-01" } }));
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(body) as unknown as ArrayBuffer);
+    const [data, about] = workbook.worksheets;
+    if (!data || !about) throw new Error("the workbook needs two sheets");
+    expect(about.name).toBe("Acerca de");
+
+    const values = (row: ExcelJS.Row) =>
+      EXPECTED_HEADERS.map((_, at) => {
+        const value = row.getCell(at + 1).value;
+        return value === null || value === undefined ? null : value;
+      });
+    expect(values(data.getRow(1))).toEqual(EXPECTED_HEADERS);
+    expect(data.getRow(1).font?.bold).toBe(true);
+    expect(data.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
+    const expected = submitted.map((one) => Object.values(expectedLabels(one)));
+    expect(submitted.map((_, at) => values(data.getRow(at + 2)))).toEqual(expected);
+    expect(data.getRow(2).getCell(EXPECTED_HEADERS.indexOf("Edad (age)") + 1).type).toBe(ExcelJS.ValueType.Number);
+    expect(data.getRow(6).getCell(EXPECTED_HEADERS.indexOf("Comentario (comment)") + 1).type).toBe(
+      ExcelJS.ValueType.String,
+    );
+
+    const facts = Object.fromEntries(
+      about.getSheetValues().flatMap((row) => (Array.isArray(row) ? [[String(row[1]), row[2]]] : [])),
+    );
+    expect(facts).toMatchObject({
+      "Consulta (flujo)": "demo",
+      "Versión actual del flujo": 2,
+      "Versiones en los datos": "1, 2",
+      "Fecha de exportación": "2025-04-01",
+      Respuestas: 5,
+      Desde: "2025-03-01",
+    });
+    expect(String(facts.Nota)).toMatch(/anónimos/);
+  });
+});
+
+// Each case starts Node with tsx, a few seconds on a busy machine.
+describe("export command", { timeout: 90_000 }, () => {
+  const execFileAsync = promisify(execFile);
+  const outDir = mkdtempSync(join(tmpdir(), "puente-export-out-"));
+  const { REDIS_URL: _inherited, ...withoutRedis } = process.env;
+  const baseEnv = { ...withoutRedis, FLOWS_DIR: flowsDir, LOCALES_DIR: "locales", LOG_LEVEL: "silent" };
+  const env = { ...baseEnv, REDIS_URL, REDIS_PREFIX: prefix, ANON_SECRET: TEST_SECRET };
+
+  async function run(args: string[], environment: NodeJS.ProcessEnv = env) {
+    try {
+      const { stdout, stderr } = await execFileAsync("node", ["--import", "tsx", "src/cli/export.ts", ...args], {
+        env: environment,
+        encoding: "buffer",
+      });
+      return { code: 0, stdout, stderr: stderr.toString() };
+    } catch (error) {
+      const failed = error as { code: number; stdout: Buffer; stderr: Buffer };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr.toString() };
+    }
+  }
+
+  it("writes CSV to stdout and says on stderr, in one line, how many responses it exported", async () => {
+    const { code, stdout, stderr } = await run(["demo", "--format", "csv", "--from", "2025-03-10", "--codes"]);
+    expect(code).toBe(0);
+    expect(stderr.trim().split("\n")).toEqual([`Exported 3 responses of "demo" as CSV.`]);
+    const [header, ...rows] = parse(stdout, { bom: true, delimiter: ";" }) as string[][];
+    expect(header).toEqual(EXPECTED_HEADERS);
+    expect(rows.map((row) => row[0])).toEqual(submitted.slice(2).map((one) => one.id));
+  });
+
+  it("writes XLSX to --out", async () => {
+    const out = join(outDir, "demo.xlsx");
+    const { code, stderr } = await run(["demo", "--format", "xlsx", "--out", out]);
+    expect(code).toBe(0);
+    expect(stderr).toContain(`Exported 5 responses of "demo" as XLSX to ${out}.`);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(out);
+    expect(workbook.getWorksheet("Acerca de")).toBeDefined();
+    expect(workbook.worksheets[0]?.rowCount).toBe(6);
+  });
+
+  // Concurrent: each case starts a Node process, and they share nothing.
+  it.concurrent.each([
+    [[], "without REDIS_URL", "The export reads the responses from Redis"],
+    [["demo", "--format", "pdf"], "with REDIS_URL", "--format must be csv, xlsx or json."],
+    [["demo", "--format", "xlsx"], "with REDIS_URL", "--out is required for XLSX"],
+    [["demo", "--format", "csv", "--from", "2025-02-30"], "with REDIS_URL", "--from is not a real date."],
+    [["demo", "--format", "csv", "--wat"], "with REDIS_URL", "Unknown option '--wat'."],
+    [["nope", "--format", "csv"], "with REDIS_URL", 'No flow "nope"'],
+  ])("refuses %j %s with one line and exit 1", async (args, setting, message) => {
+    const environment = setting === "without REDIS_URL" ? baseEnv : env;
+    const { code, stdout, stderr } = await run(args.length ? args : ["demo", "--format", "csv"], environment);
+    expect(code).toBe(1);
+    expect(stdout.length).toBe(0);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toContain(message);
+    expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});
