@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
+import { TelegramChannel } from "./channels/telegram/channel.js";
 import { webChatRoutes } from "./channels/web/routes.js";
 import type { Config } from "./config.js";
 import { AnonymousResponses } from "./core/anonymity/submissions.js";
@@ -19,6 +20,7 @@ export interface Puente {
   flows: Map<string, Flow>;
   texts: Texts;
   stores: Stores;
+  telegram: TelegramChannel | undefined;
   /** The port the HTTP server listens on (useful when HTTP_PORT=0). */
   port: number;
   close(): Promise<void>;
@@ -56,18 +58,35 @@ export async function startPuente(config: Config, logger: Logger): Promise<Puent
     return { store: stores.kind, flows: [...flows.keys()] };
   });
   app.route("/", webChatRoutes(engine, texts));
+  const telegram = config.TELEGRAM_BOT_TOKEN
+    ? new TelegramChannel({
+        token: config.TELEGRAM_BOT_TOKEN,
+        apiRoot: config.TELEGRAM_API_ROOT,
+        webhook:
+          config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET
+            ? { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET }
+            : undefined,
+        engine,
+        texts,
+        facts: stores.facts,
+        defaultLanguage: config.DEFAULT_LANGUAGE,
+        logger,
+      })
+    : undefined;
+  if (telegram) app.route("/", telegram.webhookRoutes());
   const server: ServerType = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, flows: [...flows.keys()] }, `web chat on http://localhost:${port}/`);
-  return {
-    engine,
-    flows,
-    texts,
-    stores,
-    port,
-    close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await stores.close();
-    },
+  const close = async () => {
+    await telegram?.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await stores.close();
   };
+  try {
+    await telegram?.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  logger.info({ port, flows: [...flows.keys()] }, `web chat on http://localhost:${port}/`);
+  return { engine, flows, texts, stores, port, telegram, close };
 }

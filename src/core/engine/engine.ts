@@ -26,6 +26,8 @@ export interface Reply {
   messages: OutboundMessage[];
   /** The person's language after this message, when known: channels with chrome of their own follow it. */
   language: Language | undefined;
+  /** Whether the message changed the conversation (an answer taken), or was only answered (a re-prompt). */
+  applied: boolean;
 }
 
 /** How often a message is retried when another process changed the same session meanwhile. */
@@ -96,14 +98,14 @@ export class Engine {
           },
           "message handled",
         );
-        return { messages: turn.messages, language: turn.session?.lng };
+        return { messages: turn.messages, language: turn.session?.lng, applied: turn.changed };
       }
       logger.warn({ chat: key }, "session kept changing under this message; asked the person to try again");
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       logger.error({ chat: key, err: error.message }, "session store unavailable; asked the person to try again");
     }
-    return { messages: [this.#tryAgain(inbound)], language: undefined };
+    return { messages: [this.#tryAgain(inbound)], language: undefined, applied: false };
   }
 
   #decode(key: string, value: string | undefined): Session | undefined {

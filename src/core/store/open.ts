@@ -1,8 +1,11 @@
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
+import type { KeyValueStore } from "./keyvalue.js";
+import { MemoryKeyValueStore } from "./memory/keyvalue.js";
 import { MemoryResponseStore } from "./memory/responses.js";
 import { MemorySessionStore } from "./memory/sessions.js";
 import { closeRedis, openRedis } from "./redis/client.js";
+import { RedisKeyValueStore } from "./redis/keyvalue.js";
 import { RedisResponseStore } from "./redis/responses.js";
 import { RedisSessionStore } from "./redis/sessions.js";
 import type { ResponseStore } from "./responses.js";
@@ -11,6 +14,7 @@ import type { SessionStore } from "./sessions.js";
 export interface Stores {
   sessions: SessionStore;
   responses: ResponseStore;
+  facts: KeyValueStore;
   kind: "redis" | "memory";
   close(): Promise<void>;
 }
@@ -25,6 +29,7 @@ export function openStores(config: Config, logger: Logger): Stores {
     return {
       sessions: new RedisSessionStore(redis, config.REDIS_PREFIX),
       responses: new RedisResponseStore(redis, config.REDIS_PREFIX),
+      facts: new RedisKeyValueStore(redis, config.REDIS_PREFIX),
       kind: "redis",
       close: () => closeRedis(redis),
     };
@@ -33,7 +38,17 @@ export function openStores(config: Config, logger: Logger): Stores {
     "REDIS_URL is not set: sessions and responses are kept in memory and lost on restart. Good for trying the bot, never for production.",
   );
   const sessions = new MemorySessionStore(config.REDIS_PREFIX);
-  return { sessions, responses: new MemoryResponseStore(), kind: "memory", close: () => sessions.close() };
+  const facts = new MemoryKeyValueStore();
+  return {
+    sessions,
+    responses: new MemoryResponseStore(),
+    facts,
+    kind: "memory",
+    close: async () => {
+      facts.close();
+      await sessions.close();
+    },
+  };
 }
 
 /** Calls `report` at most once per period: a Redis outage must not flood the log. */

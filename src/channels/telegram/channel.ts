@@ -1,0 +1,215 @@
+import { autoRetry } from "@grammyjs/auto-retry";
+import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
+import { apiThrottler } from "@grammyjs/transformer-throttler";
+import { Bot, type Context, GrammyError, HttpError, webhookCallback } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
+import { Hono } from "hono";
+import type { Logger } from "pino";
+import { COMMANDS } from "../../core/engine/commands.js";
+import type { Engine, Reply } from "../../core/engine/engine.js";
+import type { OutboundMessage } from "../../core/engine/messages.js";
+import { parseToken } from "../../core/engine/tokens.js";
+import { LANGUAGES, type Language } from "../../core/i18n/languages.js";
+import type { Texts } from "../../core/i18n/texts.js";
+import type { KeyValueStore } from "../../core/store/keyvalue.js";
+import { readUpdate } from "./inbound.js";
+import { answeredText, renderMessages, type TelegramMessage, tappedLabel, tickedLabels } from "./render.js";
+
+export interface TelegramOptions {
+  token: string;
+  apiRoot?: string;
+  /** Set: webhook mode on the project's HTTP server; unset: long polling. */
+  webhook?: { url: string; secret: string };
+  engine: Engine;
+  texts: Texts;
+  facts: KeyValueStore;
+  defaultLanguage: Language;
+  logger: Logger;
+}
+
+/** The bot could not start: its message is the one line an operator sees. */
+export class TelegramStartError extends Error {
+  override name = "TelegramStartError";
+}
+
+export const WEBHOOK_PATH = "/telegram/webhook";
+/** Telegram re-sends an update it did not see acknowledged; each is handled once within a day. */
+const UPDATE_MEMORY_SECONDS = 24 * 3600;
+const PROMPT_MEMORY_SECONDS = 7 * 24 * 3600;
+
+/**
+ * The engine on Telegram. Updates come by long polling (@grammyjs/runner: concurrent across chats,
+ * one after the other within a chat) or by webhook; each update is handled once; replies are paced
+ * per chat and retried on 429 and network errors.
+ */
+export class TelegramChannel {
+  readonly bot: Bot;
+  #runner: RunnerHandle | undefined;
+
+  constructor(private readonly options: TelegramOptions) {
+    this.bot = new Bot(options.token, { client: options.apiRoot ? { apiRoot: options.apiRoot } : {} });
+    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
+    // About one message a second per chat, in bursts of three; 30 a second in all.
+    this.bot.api.config.use(
+      apiThrottler({
+        out: { maxConcurrent: 1, reservoir: 3, reservoirRefreshAmount: 3, reservoirRefreshInterval: 3000 },
+      }),
+    );
+    this.bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
+    this.bot.use((ctx) => this.#handle(ctx));
+    this.bot.catch((error) => {
+      options.logger.error(
+        { err: error.error instanceof Error ? error.error.message : String(error.error) },
+        "telegram update failed",
+      );
+    });
+  }
+
+  /** Checks the token, registers the commands in every language, then receives updates. */
+  async start(): Promise<void> {
+    const { webhook, logger } = this.options;
+    try {
+      await this.bot.init();
+    } catch (error) {
+      throw new TelegramStartError(startProblem(error, this.options.apiRoot));
+    }
+    await this.#registerCommands();
+    if (webhook) {
+      await this.bot.api.setWebhook(webhook.url, { secret_token: webhook.secret, drop_pending_updates: false });
+      logger.info({ bot: this.bot.botInfo.username }, "telegram: webhook mode");
+      return;
+    }
+    await this.bot.api.deleteWebhook();
+    this.#runner = run(this.bot, {
+      runner: { fetch: { allowed_updates: ["message", "edited_message", "callback_query"] } },
+    });
+    logger.info({ bot: this.bot.botInfo.username }, "telegram: long polling");
+  }
+
+  async stop(): Promise<void> {
+    if (this.#runner?.isRunning()) await this.#runner.stop();
+  }
+
+  /** The webhook endpoint, refusing requests without Telegram's secret token. */
+  webhookRoutes(): Hono {
+    const app = new Hono();
+    const secret = this.options.webhook?.secret;
+    if (!secret) return app;
+    // Telegram waits about a minute; answering within 9 s and finishing after keeps redeliveries rare.
+    const callback = webhookCallback(this.bot, "hono", {
+      secretToken: secret,
+      onTimeout: "return",
+      timeoutMilliseconds: 9000,
+    });
+    app.post(WEBHOOK_PATH, (c) => callback(c));
+    return app;
+  }
+
+  async #handle(ctx: Context): Promise<void> {
+    const { facts, engine } = this.options;
+    if (!(await facts.claim(`tg:u:${this.bot.botInfo.id}:${ctx.update.update_id}`, UPDATE_MEMORY_SECONDS))) return;
+    const reading = readUpdate(ctx.update);
+    if (reading.kind === "ignore") {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+      return;
+    }
+    if (reading.kind === "tap") await ctx.answerCallbackQuery().catch(() => undefined);
+    const reply = await engine.handle(reading.inbound);
+    const chatId = Number(reading.inbound.chatId);
+    const tapped = reading.kind === "tap" ? ctx.callbackQuery?.message : undefined;
+    if (tapped && reading.kind === "tap") {
+      const token = reading.inbound.content.kind === "choice" ? reading.inbound.content.token : "";
+      if (await this.#editInPlace(chatId, tapped.message_id, token, reply)) return;
+      await this.#closeQuestion(
+        chatId,
+        tapped.message_id,
+        tapped.text ?? "",
+        tapped.reply_markup,
+        token,
+        reply.applied,
+      );
+    }
+    await this.#send(chatId, reply.messages, tapped?.message_id);
+  }
+
+  /** A tick on a multiple-choice question redraws that question's buttons, nothing more. */
+  async #editInPlace(chatId: number, messageId: number, token: string, reply: Reply): Promise<boolean> {
+    const [only] = reply.messages;
+    const parsed = parseToken(token);
+    if (reply.messages.length !== 1 || only?.kind !== "prompt" || only.expects !== "multichoice") return false;
+    if (parsed?.kind !== "answer" || only.ref?.step !== parsed.step) return false;
+    const [rendered] = renderMessages([only]);
+    if (!rendered) return false;
+    await this.#edit(chatId, messageId, rendered);
+    return true;
+  }
+
+  /** The tapped question, once answered, shows what was chosen and loses its buttons. */
+  async #closeQuestion(
+    chatId: number,
+    messageId: number,
+    text: string,
+    markup: InlineKeyboardMarkup | undefined,
+    token: string,
+    applied: boolean,
+  ): Promise<void> {
+    const parsed = parseToken(token);
+    const isDone = parsed?.kind === "control" && parsed.control === "done";
+    const answer = isDone ? tickedLabels(markup).join(", ") : tappedLabel(markup, token);
+    const showsAnswer = applied && answer && !(parsed?.kind === "control" && parsed.control === "back");
+    await this.#edit(chatId, messageId, showsAnswer ? { text: answeredText(text, answer) } : { text });
+  }
+
+  /** Sends a reply; the previous question's buttons are taken away once a new question is shown. */
+  async #send(chatId: number, messages: OutboundMessage[], alreadyClosed: number | undefined): Promise<void> {
+    const rendered = renderMessages(messages);
+    const memoryKey = `tg:p:${this.bot.botInfo.id}:${chatId}`;
+    const asksAgain = rendered.some((message) => message.reply_markup);
+    if (asksAgain) {
+      const previous = Number(await this.options.facts.get(memoryKey));
+      if (previous && previous !== alreadyClosed)
+        await this.bot.api
+          .editMessageReplyMarkup(chatId, previous, { reply_markup: { inline_keyboard: [] } })
+          .catch(() => undefined);
+    }
+    for (const message of rendered) {
+      const sent = await this.bot.api.sendMessage(
+        chatId,
+        message.text,
+        message.reply_markup ? { reply_markup: message.reply_markup } : {},
+      );
+      if (message.reply_markup) await this.options.facts.set(memoryKey, String(sent.message_id), PROMPT_MEMORY_SECONDS);
+    }
+  }
+
+  async #edit(chatId: number, messageId: number, message: TelegramMessage): Promise<void> {
+    const markup = message.reply_markup ?? { inline_keyboard: [] };
+    await this.bot.api
+      .editMessageText(chatId, messageId, message.text, { reply_markup: markup })
+      .catch((error: unknown) => {
+        // "message is not modified" is the one expected refusal: the same question redrawn.
+        if (!(error instanceof GrammyError && error.description.includes("not modified"))) throw error;
+      });
+  }
+
+  /** The command menu in each language: Telegram shows the one of the person's app language. */
+  async #registerCommands(): Promise<void> {
+    const { texts, defaultLanguage } = this.options;
+    const commandsIn = (lng: Language) =>
+      COMMANDS.map((command) => ({
+        command: command === "start" ? "start" : (texts.list(lng, `common:commands.${command}`)[0] ?? command),
+        description: texts.t(lng, `common:commandMenu.${command}`),
+      }));
+    await this.bot.api.setMyCommands(commandsIn(defaultLanguage));
+    for (const lng of LANGUAGES) await this.bot.api.setMyCommands(commandsIn(lng), { language_code: lng });
+  }
+}
+
+function startProblem(error: unknown, apiRoot: string | undefined): string {
+  const where = apiRoot ?? "https://api.telegram.org";
+  if (error instanceof GrammyError && error.error_code === 401)
+    return "Telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN with @BotFather";
+  if (error instanceof GrammyError) return `Telegram answered ${error.error_code} at start: ${error.description}`;
+  if (error instanceof HttpError) return `Cannot reach the Telegram Bot API at ${where}: ${error.message}`;
+  return `Telegram could not start: ${(error as Error).message}`;
+}
