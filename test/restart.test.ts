@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { OutboundMessage } from "../src/core/engine/messages.js";
 import type { SessionStore } from "../src/core/store/sessions.js";
+import { failedStart, startProgram } from "./support/program.js";
 import { dropPrefix, engineOn, Person, REDIS_URL, redisStore, TEST_SECRET, testPrefix } from "./support/puente.js";
 
 /** Nothing lost: a crash or restart at any step resumes the person at the same question with every answer. */
@@ -17,35 +17,6 @@ afterAll(async () => {
   for (const store of stores) await store.close();
   await dropPrefix(prefix);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-/** Starts the program as `npm start` does, and resolves once it serves HTTP. */
-async function startProgram(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { ...process.env, HTTP_PORT: String(port), HTTP_HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (child.exitCode !== null) throw new Error(`the program exited with ${child.exitCode}`);
-    const up = await fetch(`${url}/healthz`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (up) return { child, url };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("the program did not start");
-}
 
 async function say(url: string, chatId: string, content: unknown): Promise<OutboundMessage[]> {
   const response = await fetch(`${url}/api/chat/messages`, {
@@ -90,7 +61,7 @@ describe("restart in the middle of a flow", () => {
   it("the program killed with SIGKILL mid-flow and started again: same question, every answer", async () => {
     const env = { REDIS_URL, REDIS_PREFIX: prefix, ANON_SECRET: TEST_SECRET };
     const chat = "killed-chat-0001";
-    const first = await startProgram(env);
+    const first = await startProgram(env, children);
     await say(first.url, chat, { kind: "text", text: "/start demo" });
     await say(first.url, chat, { kind: "text", text: "sí" });
     await say(first.url, chat, { kind: "text", text: "5" });
@@ -99,7 +70,7 @@ describe("restart in the middle of a flow", () => {
     first.child.kill("SIGKILL");
     await new Promise((resolve) => first.child.once("exit", resolve));
 
-    const second = await startProgram(env);
+    const second = await startProgram(env, children);
     const resumed = await say(second.url, chat, { kind: "text", text: "61" });
     expect(lastPrompt(resumed).ref?.step).toBe("children");
     await say(second.url, chat, { kind: "text", text: "no" });
@@ -113,19 +84,6 @@ describe("restart in the middle of a flow", () => {
 });
 
 describe("starting with a problem", () => {
-  async function failedStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (chunk) => {
-      stderr += String(chunk);
-    });
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-    return { code, stderr };
-  }
-
   it("a bad variable stops it with one line naming the variable", async () => {
     const { code, stderr } = await failedStart({ HTTP_PORT: "eighty" });
     expect(code).toBe(1);

@@ -48,13 +48,6 @@ export class TelegramChannel {
 
   constructor(private readonly options: TelegramOptions) {
     this.bot = new Bot(options.token, { client: options.apiRoot ? { apiRoot: options.apiRoot } : {} });
-    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
-    // About one message a second per chat, in bursts of three; 30 a second in all.
-    this.bot.api.config.use(
-      apiThrottler({
-        out: { maxConcurrent: 1, reservoir: 3, reservoirRefreshAmount: 3, reservoirRefreshInterval: 3000 },
-      }),
-    );
     this.bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
     this.bot.use((ctx) => this.#handle(ctx));
     this.bot.catch((error) => {
@@ -69,10 +62,19 @@ export class TelegramChannel {
   async start(): Promise<void> {
     const { webhook, logger } = this.options;
     try {
-      await this.bot.init();
+      // grammY's own init retries a network failure forever; one plain getMe fails at once.
+      this.bot.botInfo = await this.bot.api.getMe();
     } catch (error) {
       throw new TelegramStartError(startProblem(error, this.options.apiRoot));
     }
+    // After the first call, so that a wrong token or an unreachable API fails at once, not after retries.
+    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
+    // About one message a second per chat, in bursts of three; 30 a second in all.
+    this.bot.api.config.use(
+      apiThrottler({
+        out: { maxConcurrent: 1, reservoir: 3, reservoirRefreshAmount: 3, reservoirRefreshInterval: 3000 },
+      }),
+    );
     await this.#registerCommands();
     if (webhook) {
       await this.bot.api.setWebhook(webhook.url, { secret_token: webhook.secret, drop_pending_updates: false });

@@ -1,0 +1,220 @@
+import type { ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseToken } from "../src/core/engine/tokens.js";
+import type { Language } from "../src/core/i18n/languages.js";
+import { createTexts, readLocales } from "../src/core/i18n/texts.js";
+import { openRedis } from "../src/core/store/redis/client.js";
+import { RedisResponseStore } from "../src/core/store/redis/responses.js";
+import { BotApiEmulator, type BotMessage, TEST_TOKEN } from "./support/bot-api.js";
+import { failedStart, startProgram } from "./support/program.js";
+import { dropPrefix, REDIS_URL, TEST_SECRET, testPrefix } from "./support/puente.js";
+
+/**
+ * Telegram end to end over real HTTP: the program started as `npm start` starts it, with the
+ * Telegram variables, long polling a Bot API emulator on loopback. One person completes the
+ * consultation in Kreyòl by buttons, another in Spanish by typing; every question and every edit
+ * of an answered question is checked.
+ */
+const texts = createTexts(readLocales("locales"));
+const prefix = testPrefix("telegram");
+const emulator = new BotApiEmulator({ validToken: TEST_TOKEN });
+const children: ChildProcess[] = [];
+const WAIT = 60_000;
+
+beforeAll(async () => {
+  await emulator.start();
+  await startProgram(
+    {
+      TELEGRAM_BOT_TOKEN: TEST_TOKEN,
+      TELEGRAM_API_ROOT: emulator.apiRoot,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      ANON_SECRET: TEST_SECRET,
+    },
+    children,
+  );
+  await emulator.waitForCall("getUpdates", 1, WAIT);
+}, 120_000);
+
+afterAll(async () => {
+  for (const child of children) child.kill("SIGKILL");
+  await emulator.stop();
+  await dropPrefix(prefix);
+});
+
+/** The question a bot message asks, read from its buttons' data. */
+function stepOf(message: BotMessage): string {
+  for (const button of message.buttons) {
+    const token = parseToken(button.callbackData ?? "");
+    if (token && "step" in token) return token.step;
+    if (token?.kind === "review") return "_review";
+    if (token?.kind === "menu") return "_menu";
+  }
+  return "";
+}
+
+/** Waits for the bot's next question: a message with buttons, newer than the last one. */
+async function nextQuestion(chatId: number, after: number): Promise<BotMessage> {
+  await emulator.waitFor(
+    () =>
+      (emulator.lastMessage(chatId)?.messageId ?? 0) > after && (emulator.lastMessage(chatId)?.buttons.length ?? 0) > 0,
+    WAIT,
+    "the next question",
+  );
+  const question = emulator.lastMessage(chatId);
+  if (!question) throw new Error("no question");
+  return question;
+}
+
+const optionButtons = (message: BotMessage) => message.buttons.filter((b) => b.callbackData?.startsWith("a:"));
+
+describe("Telegram, end to end", () => {
+  it("registers the commands in every language", () => {
+    for (const lng of ["es", "ht", "fr", "en", "pt"] as Language[]) {
+      const commands = emulator.commandsFor(undefined, lng) ?? [];
+      expect(commands.map((c) => c.command)).toContain("start");
+      expect(commands.map((c) => c.description)).toContain(texts.t(lng, "common:commandMenu.delete"));
+    }
+  });
+
+  it("a person completes the consultation in Kreyòl by buttons; each answered question shows the answer and loses its buttons", async () => {
+    const person = emulator.person({ chatId: 81_001, languageCode: "ht", firstName: "Roseline" });
+    const chatId = 81_001;
+    person.sendCommand("/start consulta");
+    let question = await nextQuestion(chatId, 0);
+    expect(emulator.messages(chatId).some((m) => m.text === texts.t("ht", "common:welcome"))).toBe(true);
+    const asked: string[] = [];
+    for (let turn = 0; turn < 40; turn++) {
+      const step = stepOf(question);
+      asked.push(step);
+      if (step === "_menu") break;
+      const options = optionButtons(question);
+      let tapped: { data: string; label: string } | undefined;
+      if (step === "_review") {
+        const confirm = question.buttons.find((b) => b.callbackData === "r:consulta:confirm");
+        tapped = { data: confirm?.callbackData ?? "", label: confirm?.text ?? "" };
+      } else if (step === "needs") {
+        for (const [at, option] of options.slice(0, 2).entries()) {
+          const edits = emulator.message(chatId, question.messageId)?.edits ?? 0;
+          person.tap(question.messageId, option.callbackData ?? "");
+          await emulator.waitFor(
+            () => (emulator.message(chatId, question.messageId)?.edits ?? 0) > edits,
+            WAIT,
+            "a tick",
+          );
+          const ticked = emulator.message(chatId, question.messageId)?.buttons.filter((b) => b.text.startsWith("✓ "));
+          expect(ticked).toHaveLength(at + 1);
+        }
+        const done = question.buttons.find((b) => b.callbackData?.endsWith(":done"));
+        tapped = {
+          data: done?.callbackData ?? "",
+          label: options
+            .slice(0, 2)
+            .map((o) => o.text)
+            .join(", "),
+        };
+      } else if (options.length > 0) {
+        const choice =
+          step === "consent"
+            ? options.find((o) => o.callbackData?.endsWith(":yes"))
+            : step === "discrimination"
+              ? options.find((o) => o.callbackData?.endsWith(":no"))
+              : options[1];
+        tapped = { data: choice?.callbackData ?? "", label: choice?.text ?? "" };
+      } else if (step === "household_size" || step === "household_minors") {
+        person.send(step === "household_size" ? "4" : "2");
+      } else {
+        const skip = question.buttons.find((b) => b.callbackData?.endsWith(":skip"));
+        tapped = { data: skip?.callbackData ?? "", label: skip?.text ?? "" };
+      }
+      if (tapped) person.tap(question.messageId, tapped.data);
+      const next = await nextQuestion(chatId, question.messageId);
+      const closed = emulator.message(chatId, question.messageId);
+      expect(closed?.buttons, `${step} keeps no buttons`).toEqual([]);
+      if (tapped) expect(closed?.text, step).toContain(`✅ ${tapped.label}`);
+      question = next;
+    }
+    expect(asked.slice(0, 3)).toEqual(["consent", "age_band", "nationality"]);
+    expect(asked).toContain("household_minors");
+    expect(asked).toContain("children_school");
+    expect(asked.at(-2)).toBe("_review");
+    expect(emulator.messages(chatId).some((m) => m.text === texts.t("ht", "consulta:done"))).toBe(true);
+    expect(emulator.answeredCallbacks.size).toBe(emulator.callsOf("answerCallbackQuery").length);
+  }, 240_000);
+
+  it("another completes it in Spanish by typing; each question's buttons are taken away when the next comes", async () => {
+    const person = emulator.person({ chatId: 81_002, languageCode: "es-CL", firstName: "Luis" });
+    const chatId = 81_002;
+    person.sendCommand("/start");
+    let question = await nextQuestion(chatId, 0);
+    expect(stepOf(question)).toBe("_menu");
+    person.send("1");
+    question = await nextQuestion(chatId, question.messageId);
+    const typed: Record<string, string> = {
+      consent: "sí",
+      age_band: "3",
+      nationality: "haití",
+      household_size: "1",
+      needs: "1, 3",
+      discrimination: "no",
+      comment: "Gracias por preguntar",
+      _review: "1",
+    };
+    const asked: string[] = [];
+    for (let turn = 0; turn < 40; turn++) {
+      const step = stepOf(question);
+      asked.push(step);
+      if (step === "_menu") break;
+      if (step !== "_review") expect(question.text).toContain(texts.t("es", `consulta:${step}.text`).slice(0, 20));
+      person.send(typed[step] ?? "2");
+      const next = await nextQuestion(chatId, question.messageId);
+      expect(emulator.message(chatId, question.messageId)?.buttons, `${step} keeps no buttons`).toEqual([]);
+      question = next;
+    }
+    expect(asked).not.toContain("household_minors");
+    expect(asked).not.toContain("nationality_other");
+    expect(emulator.messages(chatId).some((m) => m.text === texts.t("es", "consulta:done"))).toBe(true);
+
+    const redis = openRedis(REDIS_URL);
+    const stored = await new RedisResponseStore(redis, prefix).list("consulta");
+    await redis.quit();
+    expect(stored.map((r) => [r.lng, r.channel]).sort()).toEqual([
+      ["es", "telegram"],
+      ["ht", "telegram"],
+    ]);
+    const spanish = stored.find((r) => r.lng === "es");
+    expect(spanish?.answers).toMatchObject({
+      consent: true,
+      age_band: "a30_44",
+      nationality: "haiti",
+      household_size: 1,
+      discrimination: false,
+      comment: "Gracias por preguntar",
+    });
+  }, 240_000);
+});
+
+describe("Telegram start-up problems", () => {
+  it("a token Telegram refuses stops the program with one clear line", async () => {
+    const { code, stderr } = await failedStart({
+      TELEGRAM_BOT_TOKEN: "7000000002:AAH-wrong-token-0123456789abcdefgh",
+      TELEGRAM_API_ROOT: emulator.apiRoot,
+      HTTP_PORT: "0",
+    });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(
+      "Telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN with @BotFather",
+    );
+  }, 60_000);
+
+  it("an unreachable Bot API stops it with one clear line", async () => {
+    const { code, stderr } = await failedStart({
+      TELEGRAM_BOT_TOKEN: TEST_TOKEN,
+      TELEGRAM_API_ROOT: "http://127.0.0.1:1",
+      HTTP_PORT: "0",
+    });
+    expect(code).toBe(1);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(/^Cannot reach the Telegram Bot API at http:\/\/127\.0\.0\.1:1/);
+  }, 60_000);
+});
