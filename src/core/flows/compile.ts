@@ -1,6 +1,6 @@
 import { LANGUAGES, type Language } from "../i18n/languages.js";
 import type { Texts } from "../i18n/texts.js";
-import { fold, plainDigits, readWords, type Words } from "../i18n/words.js";
+import { closest, fold, plainDigits, readWords, type Words } from "../i18n/words.js";
 import { textLength } from "./answers.js";
 import { holds } from "./condition.js";
 import { FlowFileError, loadFlowFiles } from "./load.js";
@@ -134,7 +134,8 @@ function interpret(
 
   switch (step.kind) {
     case "choice": {
-      const chosen = /^\d{1,2}$/.test(folded) ? optionAt(Number(folded)) : labels.get(folded);
+      const position = /^\d{1,2}$/.test(folded) ? Number(folded) : words.numbers.get(folded);
+      const chosen = position !== undefined ? optionAt(position) : labelOf(folded, labels);
       return chosen ? answer({ type: "ANSWER", value: chosen }) : { ok: false, reason: "invalid" };
     }
     case "multichoice": {
@@ -142,7 +143,7 @@ function interpret(
         if (context.pending.length === 0) return { ok: false, reason: "noneChosen" };
         return answer({ type: "ANSWER", value: [...context.pending] });
       }
-      const label = labels.get(folded);
+      const label = labelOf(folded, labels);
       if (label) return { ok: true, event: { type: "TOGGLE", option: label } };
       if (!NUMBER_LIST.test(text)) return { ok: false, reason: "invalid" };
       const chosen = [
@@ -164,7 +165,7 @@ function interpret(
     }
     case "number": {
       const match = WHOLE_NUMBER.exec(text);
-      const value = match?.[1] === undefined ? Number.NaN : Number(match[1]);
+      const value = match?.[1] === undefined ? (words.numbers.get(folded) ?? Number.NaN) : Number(match[1]);
       if (!Number.isInteger(value) || value < step.min || value > step.max) return { ok: false, reason: "invalid" };
       return answer({ type: "ANSWER", value });
     }
@@ -180,4 +181,12 @@ function interpret(
 /** Loads, checks and compiles every flow of a folder, once at start. */
 export function compileFlows(dir: string, texts: Texts): Map<string, Flow> {
   return new Map(loadFlowFiles(dir).map(({ file, flow }) => [flow.id, compileFlow(flow, file, texts)]));
+}
+
+/** An option by its label as typed: exactly (folded), or a close misspelling of exactly one label. */
+function labelOf(folded: string, labels: Map<string, string>): string | undefined {
+  const exact = labels.get(folded);
+  if (exact) return exact;
+  const near = closest(folded, labels.keys());
+  return near === undefined ? undefined : labels.get(near);
 }
