@@ -1,0 +1,117 @@
+import type { Logger } from "pino";
+import type WAWebJS from "whatsapp-web.js";
+import type { Engine } from "../../core/engine/engine.js";
+import type { InboundContent } from "../../core/engine/messages.js";
+import type { KeyValueStore } from "../../core/store/keyvalue.js";
+import { readTyped } from "./inbound.js";
+import { type Numbering, renderMessages } from "./render.js";
+
+/** The part of a WhatsApp message the channel reads; whatsapp-web.js's `Message` has all of it. */
+export type WhatsAppMessage = Pick<WAWebJS.Message, "from" | "body" | "type" | "fromMe" | "isStatus" | "timestamp">;
+
+/**
+ * The part of whatsapp-web.js's `Client` the channel uses. The real `Client` must stay assignable to
+ * it (test/whatsapp-channel.test.ts checks so at compile time), so a fake in tests cannot drift.
+ */
+export interface WhatsAppClientPort {
+  on(event: "qr", listener: (qr: string) => void): unknown;
+  on(event: "ready", listener: () => void): unknown;
+  on(event: "message", listener: (message: WAWebJS.Message) => void): unknown;
+  on(event: "auth_failure", listener: (message: string) => void): unknown;
+  on(event: "disconnected", listener: (reason: WAWebJS.WAState | "LOGOUT") => void): unknown;
+  initialize(): Promise<void>;
+  sendMessage(chatId: string, content: string): Promise<unknown>;
+  destroy(): Promise<void>;
+}
+
+export interface WhatsAppOptions {
+  client: WhatsAppClientPort;
+  engine: Engine;
+  facts: KeyValueStore;
+  logger: Logger;
+  /** Waits between two messages to one chat, and between any two messages: far from ban patterns. */
+  pace?: { perChatMs: number; globalMs: number };
+  now?: () => number;
+}
+
+const NUMBERING_SECONDS = 7 * 24 * 3600;
+/** Messages this much older than the start are history being synced, not people writing now. */
+const HISTORY_SLACK_MS = 30_000;
+
+/**
+ * The engine on WhatsApp. Ignores groups, status broadcasts, newsletters, its own messages and
+ * history synced from before the start; anything that is not text (media, stickers, voice notes,
+ * locations…) gets a friendly line and the question again.
+ */
+export class WhatsAppChannel {
+  readonly #startedAt: number;
+  readonly #chats = new Map<string, Promise<unknown>>();
+  #lastSend = 0;
+  /** The latest pairing QR, for the staff side to show; cleared once paired. */
+  qr: string | undefined;
+
+  constructor(private readonly options: WhatsAppOptions) {
+    this.#startedAt = (options.now ?? Date.now)();
+  }
+
+  async start(): Promise<void> {
+    const { client, logger } = this.options;
+    client.on("qr", (qr) => {
+      this.qr = qr;
+      logger.info("whatsapp: scan the QR code to pair the office's number");
+    });
+    client.on("ready", () => {
+      this.qr = undefined;
+      logger.info("whatsapp: ready");
+    });
+    client.on("auth_failure", (message) => logger.error({ err: message }, "whatsapp: authentication failed"));
+    client.on("disconnected", (reason) => logger.warn({ reason }, "whatsapp: disconnected"));
+    client.on("message", (message) => void this.receive(message));
+    await client.initialize();
+  }
+
+  /** Handles one incoming message; per chat one after the other. */
+  receive(message: WhatsAppMessage): Promise<void> {
+    if (!this.#isForUs(message)) return Promise.resolve();
+    const previous = this.#chats.get(message.from) ?? Promise.resolve();
+    const turn = previous
+      .then(() => this.#answer(message))
+      .catch((error: unknown) => {
+        this.options.logger.error({ err: (error as Error).message }, "whatsapp: message failed");
+      });
+    this.#chats.set(message.from, turn);
+    void turn.then(() => {
+      if (this.#chats.get(message.from) === turn) this.#chats.delete(message.from);
+    });
+    return turn;
+  }
+
+  #isForUs(message: WhatsAppMessage): boolean {
+    if (message.fromMe || message.isStatus) return false;
+    if (!message.from.endsWith("@c.us") && !message.from.endsWith("@lid")) return false;
+    return message.timestamp * 1000 >= this.#startedAt - HISTORY_SLACK_MS;
+  }
+
+  async #answer(message: WhatsAppMessage): Promise<void> {
+    const { engine, facts } = this.options;
+    const numberingKey = `wa:n:${engine.chatKey("whatsapp", message.from)}`;
+    let content: InboundContent = { kind: "unsupported", what: message.type };
+    if (message.type === "chat") {
+      const stored = await facts.get(numberingKey);
+      content = readTyped(message.body, stored ? (JSON.parse(stored) as Numbering) : undefined);
+    }
+    const reply = await engine.handle({ channel: "whatsapp", chatId: message.from, content });
+    const rendered = renderMessages(reply.messages);
+    if (rendered.numbering) await facts.set(numberingKey, JSON.stringify(rendered.numbering), NUMBERING_SECONDS);
+    for (const text of rendered.texts) await this.#send(message.from, text);
+  }
+
+  async #send(chatId: string, text: string): Promise<void> {
+    const { perChatMs, globalMs } = this.options.pace ?? { perChatMs: 600, globalMs: 250 };
+    const now = Date.now();
+    const wait = Math.max(0, this.#lastSend + Math.max(perChatMs, globalMs) - now);
+    this.#lastSend = now + wait;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await this.options.client.sendMessage(chatId, text);
+  }
+}

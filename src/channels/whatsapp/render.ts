@@ -1,0 +1,92 @@
+import type { Choice, OutboundMessage } from "../../core/engine/messages.js";
+
+/**
+ * The engine's messages in WhatsApp's idiom: no buttons (WhatsApp deprecated them for bots), so
+ * each choice gets a number (1️⃣ 2️⃣ …), "0" goes back, and "prefer not to say" takes the next
+ * number. *Bold* only for the question itself. What each number means is kept as a `Numbering`,
+ * so that the person's "2" reads as the second choice of the question they were shown.
+ */
+export interface RenderedPrompt {
+  texts: string[];
+  numbering: Numbering | undefined;
+}
+
+/** Typed number → the token of the choice it names, for the last question shown. */
+export type Numbering = Record<string, string>;
+
+/** WhatsApp cuts long messages into "read more"; past this length it refuses them. */
+export const MAX_TEXT = 4000;
+
+const KEYCAPS = ["0️⃣", "1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟"];
+
+export function keycap(number: number): string {
+  return KEYCAPS[number] ?? `${number}.`;
+}
+
+export function renderMessages(messages: OutboundMessage[]): RenderedPrompt {
+  const texts: string[] = [];
+  let numbering: Numbering | undefined;
+  for (const message of messages) {
+    if (message.kind === "text") {
+      texts.push(...split(message.text));
+      continue;
+    }
+    const numbered =
+      message.expects === "number"
+        ? wordChoices(message.choices)
+        : numberChoices(message.choices, message.expects === "multichoice");
+    numbering = numbered.numbering;
+    const progress = message.progress ? `📋 ${message.progress.index}/${message.progress.total}\n` : "";
+    const lines = [`${progress}*${message.text.trim()}*`, "", ...numbered.lines];
+    if (message.hint) lines.push("", `_${message.hint.trim()}_`);
+    texts.push(...split(lines.join("\n").trimEnd()));
+  }
+  return { texts, numbering };
+}
+
+/**
+ * Options first, from 1, so that a list typed for a multiple choice ("1,3") names the same options;
+ * then "prefer not to say" and the other controls; "back" is always 0. A multiple choice has no
+ * "done": the whole list is typed in one message.
+ */
+function numberChoices(choices: Choice[], listAnswer: boolean): { lines: string[]; numbering: Numbering } {
+  const numbering: Numbering = {};
+  const lines: string[] = [];
+  let next = 1;
+  const ordered = [
+    ...choices.filter((c) => c.role !== "back" && c.role !== "skip" && c.role !== "done"),
+    ...choices.filter((c) => c.role === "skip"),
+  ];
+  for (const choice of ordered) {
+    // A multiple choice's options are answered as a list ("2" is the list of one): the engine reads it.
+    if (!listAnswer || choice.role === "skip") numbering[String(next)] = choice.token;
+    lines.push(`${keycap(next)} ${choice.label}`);
+    next++;
+  }
+  const back = choices.find((c) => c.role === "back");
+  if (back) {
+    numbering["0"] = back.token;
+    lines.push(`${keycap(0)} ${back.label.replace(/^⬅️\s*/u, "")}`);
+  }
+  return { lines, numbering };
+}
+
+/** At a number question every digit is an answer: "back" and "prefer not to say" are said in words. */
+function wordChoices(choices: Choice[]): { lines: string[]; numbering: Numbering } {
+  return { lines: choices.map((choice) => `▫️ ${choice.label.replace(/^⬅️\s*/u, "")}`), numbering: {} };
+}
+
+/** Splits at line breaks, then spaces, so no piece is longer than WhatsApp takes. */
+export function split(text: string, max = MAX_TEXT): string[] {
+  const pieces: string[] = [];
+  let rest = text;
+  while (rest.length > max) {
+    const window = rest.slice(0, max);
+    const cut = Math.max(window.lastIndexOf("\n"), window.lastIndexOf(" "));
+    const at = cut > max / 2 ? cut : max;
+    pieces.push(rest.slice(0, at));
+    rest = rest.slice(at).replace(/^[\n ]/, "");
+  }
+  pieces.push(rest);
+  return pieces;
+}

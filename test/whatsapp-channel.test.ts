@@ -1,0 +1,198 @@
+import { EventEmitter } from "node:events";
+import { describe, expect, it } from "vitest";
+import type WAWebJS from "whatsapp-web.js";
+import { WhatsAppChannel, type WhatsAppClientPort, type WhatsAppMessage } from "../src/channels/whatsapp/channel.js";
+import { MemoryKeyValueStore } from "../src/core/store/memory/keyvalue.js";
+import { MemoryResponseStore } from "../src/core/store/memory/responses.js";
+import { engineOn, memoryStore, quiet } from "./support/puente.js";
+
+/** The real Client must fit the port the channel uses: if whatsapp-web.js changes, this stops compiling. */
+const realClientFits = (client: WAWebJS.Client): WhatsAppClientPort => client;
+void realClientFits;
+
+/** A WhatsApp client in memory: people's messages go in, the bot's messages are recorded. */
+class FakeClient extends EventEmitter implements WhatsAppClientPort {
+  readonly sent: Array<{ chatId: string; text: string }> = [];
+  initialized = false;
+
+  async initialize(): Promise<void> {
+    this.initialized = true;
+    this.emit("qr", "2@fake-qr-code");
+  }
+
+  async sendMessage(chatId: string, content: string): Promise<unknown> {
+    this.sent.push({ chatId, text: content });
+    return {};
+  }
+
+  async destroy(): Promise<void> {}
+
+  to(chatId: string): string[] {
+    return this.sent.filter((m) => m.chatId === chatId).map((m) => m.text);
+  }
+}
+
+function setup() {
+  const client = new FakeClient();
+  const responses = new MemoryResponseStore();
+  const { engine, texts } = engineOn(memoryStore(), {}, { responses });
+  const channel = new WhatsAppChannel({
+    client,
+    engine,
+    facts: new MemoryKeyValueStore(),
+    logger: quiet,
+    pace: { perChatMs: 0, globalMs: 0 },
+  });
+  return { client, responses, channel, texts };
+}
+
+const message = (from: string, body: string, extra: Partial<WhatsAppMessage> = {}): WhatsAppMessage => ({
+  from,
+  body,
+  type: "chat" as WAWebJS.MessageTypes,
+  fromMe: false,
+  isStatus: false,
+  timestamp: Math.floor(Date.now() / 1000),
+  ...extra,
+});
+
+async function converse(channel: WhatsAppChannel, from: string, lines: string[]): Promise<void> {
+  for (const line of lines) await channel.receive(message(from, line));
+}
+
+describe("WhatsApp channel with a fake client", () => {
+  it("starts the client and keeps the pairing QR for the staff side", async () => {
+    const { client, channel } = setup();
+    await channel.start();
+    expect(client.initialized).toBe(true);
+    expect(channel.qr).toBe("2@fake-qr-code");
+    client.emit("ready");
+    expect(channel.qr).toBeUndefined();
+  });
+
+  it("renders numbered options, 0 to go back, and reads digits and keycaps: the consultation in Kreyòl by digits", async () => {
+    const { client, channel, responses, texts } = setup();
+    const from = "50937000001@c.us";
+    await converse(channel, from, ["Bonjou", "2"]);
+    const picked = client.to(from);
+    expect(picked.at(-1)).toContain("1️⃣ ");
+    expect(picked.some((text) => text === texts.t("ht", "common:language.set"))).toBe(true);
+    await converse(channel, from, [
+      "/start consulta",
+      "1",
+      "3",
+      "1",
+      "1",
+      "2",
+      "1",
+      "2",
+      "4",
+      "2",
+      "3",
+      "3",
+      "2",
+      "2",
+      "1",
+      "1",
+      "1,3",
+      "2",
+      "1",
+      "1",
+    ]);
+    const question = client.to(from).find((text) => text.includes(texts.t("ht", "consulta:gender.text")));
+    expect(question).toContain(`1️⃣ ${texts.t("ht", "consulta:gender.options.woman")}`);
+    expect(question).toContain(`0️⃣ ${texts.t("ht", "common:control.back").replace(/^⬅️\s*/u, "")}`);
+    expect(client.to(from)).toContain(texts.t("ht", "consulta:done"));
+    const [stored] = await responses.list("consulta");
+    expect(stored).toMatchObject({
+      lng: "ht",
+      channel: "whatsapp",
+      answers: {
+        consent: true,
+        age_band: "a30_44",
+        nationality: "haiti",
+        gender: "woman",
+        time_in_chile: "y1_3",
+        household_size: 4,
+        household_minors: 2,
+        children_school: "all",
+        needs: ["work", "health"],
+        discrimination: false,
+        comment: null,
+      },
+    });
+  });
+
+  it("the consultation in Spanish by words, misspellings and keycap emoji", async () => {
+    const { client, channel, responses, texts } = setup();
+    const from = "56912345678@c.us";
+    await converse(channel, from, ["hola", "español"]);
+    await converse(channel, from, [
+      "/start consulta",
+      "sí",
+      "3️⃣",
+      "Venesuela",
+      "2️⃣",
+      "dos",
+      "quilicura",
+      "1️⃣",
+      "cuatro",
+      "0",
+      "1",
+      "3️⃣",
+      "2",
+      "2",
+      "fonasa",
+      "1, 3",
+      "no",
+      "1",
+      "Gracias 😊",
+      "1",
+    ]);
+    console.log(
+      client
+        .to(from)
+        .slice(-14)
+        .map((t) => t.slice(0, 140))
+        .join("\n---\n"),
+    );
+    expect(client.to(from)).toContain(texts.t("es", "consulta:done"));
+    const [stored] = await responses.list("consulta");
+    expect(stored?.answers).toMatchObject({
+      age_band: "a30_44",
+      nationality: "venezuela",
+      gender: "man",
+      time_in_chile: "y1_3",
+      commune: "quilicura",
+      household_size: 4,
+      household_minors: 0,
+      health: "fonasa",
+      needs: ["work", "health"],
+      comment: "Gracias 😊",
+    });
+    expect(stored?.answers).not.toHaveProperty("children_school");
+  });
+
+  it("ignores groups, status broadcasts, its own messages and history from before the start", async () => {
+    const { client, channel } = setup();
+    await channel.receive(message("120363000000000000@g.us", "hola"));
+    await channel.receive(message("status@broadcast", "hola", { isStatus: true }));
+    await channel.receive(message("56911111111@c.us", "hola", { fromMe: true }));
+    await channel.receive(message("56922222222@c.us", "hola", { timestamp: Math.floor(Date.now() / 1000) - 3600 }));
+    expect(client.sent).toEqual([]);
+  });
+
+  it.each(["image", "sticker", "ptt", "location", "video", "document"])(
+    "answers a %s with a friendly line and the question again",
+    async (type) => {
+      const { client, channel, texts } = setup();
+      const from = "56933333333@c.us";
+      await converse(channel, from, ["hola", "1", "/start consulta"]);
+      const before = client.to(from).length;
+      await channel.receive(message(from, "", { type: type as WAWebJS.MessageTypes }));
+      const after = client.to(from).slice(before);
+      expect(after[0]).toBe(texts.t("es", "common:unsupported"));
+      expect(after[1]).toContain(texts.t("es", "consulta:consent.text"));
+    },
+  );
+});
