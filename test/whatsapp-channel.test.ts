@@ -98,6 +98,7 @@ describe("WhatsApp channel with a fake client", () => {
       "2",
       "1",
       "1",
+      "1",
     ]);
     const question = client.to(from).find((text) => text.includes(texts.t("ht", "consulta:gender.text")));
     expect(question).toContain(`1️⃣ ${texts.t("ht", "consulta:gender.options.woman")}`);
