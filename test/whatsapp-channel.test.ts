@@ -39,6 +39,8 @@ function setup() {
   const channel = new WhatsAppChannel({
     client,
     engine,
+    texts,
+    defaultLanguage: "es",
     facts: new MemoryKeyValueStore(),
     logger: quiet,
     pace: { perChatMs: 0, globalMs: 0 },
@@ -103,6 +105,8 @@ describe("WhatsApp channel with a fake client", () => {
     const question = client.to(from).find((text) => text.includes(texts.t("ht", "consulta:gender.text")));
     expect(question).toContain(`1️⃣ ${texts.t("ht", "consulta:gender.options.woman")}`);
     expect(question).toContain(`0️⃣ ${texts.t("ht", "common:control.back").replace(/^⬅️\s*/u, "")}`);
+    expect(question).toContain(`_${texts.t("ht", "whatsapp:hint.choice")}_`);
+    expect(client.to(from).join("\n")).not.toContain(texts.t("ht", "common:hint.choice"));
     expect(client.to(from)).toContain(texts.t("ht", "consulta:done"));
     const [stored] = await responses.list("consulta");
     expect(stored).toMatchObject({

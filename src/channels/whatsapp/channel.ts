@@ -2,9 +2,11 @@ import type { Logger } from "pino";
 import type WAWebJS from "whatsapp-web.js";
 import type { Engine } from "../../core/engine/engine.js";
 import type { InboundContent } from "../../core/engine/messages.js";
+import type { Language } from "../../core/i18n/languages.js";
+import type { Texts } from "../../core/i18n/texts.js";
 import type { KeyValueStore } from "../../core/store/keyvalue.js";
 import { readTyped } from "./inbound.js";
-import { type Numbering, renderMessages } from "./render.js";
+import { type HintFor, type Numbering, renderMessages } from "./render.js";
 
 /** The part of a WhatsApp message the channel reads; whatsapp-web.js's `Message` has all of it. */
 export type WhatsAppMessage = Pick<WAWebJS.Message, "from" | "body" | "type" | "fromMe" | "isStatus" | "timestamp">;
@@ -27,6 +29,8 @@ export interface WhatsAppClientPort {
 export interface WhatsAppOptions {
   client: WhatsAppClientPort;
   engine: Engine;
+  texts: Texts;
+  defaultLanguage: Language;
   facts: KeyValueStore;
   logger: Logger;
   /** Waits between two messages to one chat, and between any two messages: far from ban patterns. */
@@ -101,9 +105,20 @@ export class WhatsAppChannel {
       content = readTyped(message.body, stored ? (JSON.parse(stored) as Numbering) : undefined);
     }
     const reply = await engine.handle({ channel: "whatsapp", chatId: message.from, content });
-    const rendered = renderMessages(reply.messages);
+    const rendered = renderMessages(reply.messages, this.#hints(reply.language ?? this.options.defaultLanguage));
     if (rendered.numbering) await facts.set(numberingKey, JSON.stringify(rendered.numbering), NUMBERING_SECONDS);
     for (const text of rendered.texts) await this.#send(message.from, text);
+  }
+
+  #hints(lng: Language): HintFor {
+    const t = (key: string, values?: Record<string, number>) =>
+      this.options.texts.t(lng, `whatsapp:hint.${key}`, values);
+    return (prompt) => {
+      if (prompt.expects === "multichoice") return t("multichoice", { max: prompt.multi?.max ?? 1 });
+      if (prompt.expects === "review" && prompt.ref?.step === "_review") return t("review");
+      if (["choice", "yesno", "menu", "review"].includes(prompt.expects)) return t("choice");
+      return undefined;
+    };
   }
 
   async #send(chatId: string, text: string): Promise<void> {

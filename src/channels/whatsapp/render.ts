@@ -23,7 +23,11 @@ export function keycap(number: number): string {
   return KEYCAPS[number] ?? `${number}.`;
 }
 
-export function renderMessages(messages: OutboundMessage[]): RenderedPrompt {
+type Prompt = Extract<OutboundMessage, { kind: "prompt" }>;
+/** WhatsApp's own wording for how to answer a prompt (no "tap" where nothing can be tapped). */
+export type HintFor = (prompt: Prompt) => string | undefined;
+
+export function renderMessages(messages: OutboundMessage[], hintFor: HintFor = () => undefined): RenderedPrompt {
   const texts: string[] = [];
   let numbering: Numbering | undefined;
   for (const message of messages) {
@@ -38,10 +42,17 @@ export function renderMessages(messages: OutboundMessage[]): RenderedPrompt {
     numbering = numbered.numbering;
     const progress = message.progress ? `📋 ${message.progress.index}/${message.progress.total}\n` : "";
     const lines = [`${progress}*${message.text.trim()}*`, "", ...numbered.lines];
-    if (message.hint) lines.push("", `_${message.hint.trim()}_`);
+    const hint = withHint(message.hint, hintFor(message));
+    if (hint) lines.push("", `_${hint.trim()}_`);
     texts.push(...split(lines.join("\n").trimEnd()));
   }
   return { texts, numbering };
+}
+
+/** The engine's hint with its first line (how to answer) replaced; later lines (the current answer) kept. */
+function withHint(hint: string | undefined, howToAnswer: string | undefined): string | undefined {
+  if (!howToAnswer) return hint;
+  return [howToAnswer, ...(hint ?? "").split("\n").slice(1)].join("\n");
 }
 
 /**
