@@ -4,6 +4,7 @@ import type { ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
 import { TelegramChannel } from "./channels/telegram/channel.js";
 import { webChatRoutes } from "./channels/web/routes.js";
+import { LEASE_TTL_MS, WhatsAppRunner } from "./channels/whatsapp/run.js";
 import type { Config } from "./config.js";
 import { AnonymousResponses } from "./core/anonymity/submissions.js";
 import { CommandReader } from "./core/engine/commands.js";
@@ -21,6 +22,7 @@ export interface Puente {
   texts: Texts;
   stores: Stores;
   telegram: TelegramChannel | undefined;
+  whatsapp: WhatsAppRunner | undefined;
   /** The port the HTTP server listens on (useful when HTTP_PORT=0). */
   port: number;
   close(): Promise<void>;
@@ -77,16 +79,31 @@ export async function startPuente(config: Config, logger: Logger): Promise<Puent
   const server: ServerType = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
   const port = (server.address() as AddressInfo).port;
   const close = async () => {
+    await whatsapp?.stop();
     await telegram?.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await stores.close();
   };
+  const whatsapp = config.WHATSAPP_ENABLED
+    ? new WhatsAppRunner({
+        dataDir: config.WHATSAPP_DATA_DIR,
+        chromiumPath: config.CHROMIUM_PATH,
+        engine,
+        texts,
+        facts: stores.facts,
+        lease: stores.lease("whatsapp", LEASE_TTL_MS),
+        defaultLanguage: config.DEFAULT_LANGUAGE,
+        logger,
+      })
+    : undefined;
   try {
     await telegram?.start();
   } catch (error) {
     await close();
     throw error;
   }
+  // WhatsApp starts in the background: a browser and a pairing must never hold up the rest of the bot.
+  whatsapp?.start();
   logger.info({ port, flows: [...flows.keys()] }, `web chat on http://localhost:${port}/`);
-  return { engine, flows, texts, stores, port, telegram, close };
+  return { engine, flows, texts, stores, port, telegram, whatsapp, close };
 }

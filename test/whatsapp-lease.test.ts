@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { LeaseKeeper, LocalLease, RedisLease } from "../src/channels/whatsapp/lease.js";
+import { LeaseKeeper, LocalLease, RedisLease } from "../src/core/store/lease.js";
 import { closeRedis, openRedis } from "../src/core/store/redis/client.js";
 import { dropPrefix, REDIS_URL, testPrefix } from "./support/puente.js";
 

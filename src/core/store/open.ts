@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
 import type { KeyValueStore } from "./keyvalue.js";
+import { type Lease, LocalLease, RedisLease } from "./lease.js";
 import { MemoryKeyValueStore } from "./memory/keyvalue.js";
 import { MemoryResponseStore } from "./memory/responses.js";
 import { MemorySessionStore } from "./memory/sessions.js";
@@ -15,6 +16,8 @@ export interface Stores {
   sessions: SessionStore;
   responses: ResponseStore;
   facts: KeyValueStore;
+  /** A lease by name: in Redis one holder among all replicas; in memory this process holds it. */
+  lease(name: string, ttlMs: number): Lease;
   kind: "redis" | "memory";
   close(): Promise<void>;
 }
@@ -30,6 +33,7 @@ export function openStores(config: Config, logger: Logger): Stores {
       sessions: new RedisSessionStore(redis, config.REDIS_PREFIX),
       responses: new RedisResponseStore(redis, config.REDIS_PREFIX),
       facts: new RedisKeyValueStore(redis, config.REDIS_PREFIX),
+      lease: (name, ttlMs) => new RedisLease(redis, config.REDIS_PREFIX, name, ttlMs),
       kind: "redis",
       close: () => closeRedis(redis),
     };
@@ -43,6 +47,7 @@ export function openStores(config: Config, logger: Logger): Stores {
     sessions,
     responses: new MemoryResponseStore(),
     facts,
+    lease: () => new LocalLease(),
     kind: "memory",
     close: async () => {
       facts.close();

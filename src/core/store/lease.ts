@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
-import { call } from "../../core/store/redis/client.js";
+import { call } from "./redis/client.js";
 
 /**
  * The right to hold the one WhatsApp session of a number. Two replicas logged in at once would
