@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import type WAWebJS from "whatsapp-web.js";
 import { WhatsAppChannel, type WhatsAppClientPort, type WhatsAppMessage } from "../src/channels/whatsapp/channel.js";
+import { suggestedLanguage } from "../src/channels/whatsapp/language.js";
 import { MemoryKeyValueStore } from "../src/core/store/memory/keyvalue.js";
 import { MemoryResponseStore } from "../src/core/store/memory/responses.js";
 import { engineOn, memoryStore, quiet } from "./support/puente.js";
@@ -75,9 +76,13 @@ describe("WhatsApp channel with a fake client", () => {
   it("renders numbered options, 0 to go back, and reads digits and keycaps: the consultation in Kreyòl by digits", async () => {
     const { client, channel, responses, texts } = setup();
     const from = "50937000001@c.us";
-    await converse(channel, from, ["Bonjou", "2"]);
+    await converse(channel, from, ["Bonjou"]);
+    // +509: Kreyòl is suggested first, for the person to confirm.
+    const picker = client.to(from).at(-1) ?? "";
+    expect(picker.startsWith(`*${texts.t("ht", "common:language.choose")}`)).toBe(true);
+    expect(picker).toContain(`1️⃣ ${texts.t("ht", "common:language.name")}`);
+    await converse(channel, from, ["1"]);
     const picked = client.to(from);
-    expect(picked.at(-1)).toContain("1️⃣ ");
     expect(picked.some((text) => text === texts.t("ht", "common:language.set"))).toBe(true);
     await converse(channel, from, [
       "/start consulta",
@@ -200,4 +205,19 @@ describe("WhatsApp channel with a fake client", () => {
       expect(after[1]).toContain(texts.t("es", "consulta:consent.text"));
     },
   );
+});
+
+describe("the language a WhatsApp number suggests", () => {
+  it.each([
+    ["50937000001@c.us", "ht"],
+    ["5511987654321@c.us", "pt"],
+    ["33612345678@c.us", "fr"],
+    ["18095551234@c.us", "es"],
+    ["12025550123@c.us", "en"],
+    ["56912345678@c.us", "es"],
+    ["861234567890@c.us", undefined],
+    ["120363000000000000@g.us", undefined],
+  ])("%s → %s", (id, language) => {
+    expect(suggestedLanguage(id)).toBe(language);
+  });
 });

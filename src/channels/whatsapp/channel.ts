@@ -6,6 +6,7 @@ import type { Language } from "../../core/i18n/languages.js";
 import type { Texts } from "../../core/i18n/texts.js";
 import type { KeyValueStore } from "../../core/store/keyvalue.js";
 import { readTyped } from "./inbound.js";
+import { suggestedLanguage } from "./language.js";
 import { type HintFor, type Numbering, renderMessages } from "./render.js";
 
 /** The part of a WhatsApp message the channel reads; whatsapp-web.js's `Message` has all of it. */
@@ -104,7 +105,12 @@ export class WhatsAppChannel {
       const stored = await facts.get(numberingKey);
       content = readTyped(message.body, stored ? (JSON.parse(stored) as Numbering) : undefined);
     }
-    const reply = await engine.handle({ channel: "whatsapp", chatId: message.from, content });
+    const reply = await engine.handle({
+      channel: "whatsapp",
+      chatId: message.from,
+      languageSuggestion: suggestedLanguage(message.from),
+      content,
+    });
     const rendered = renderMessages(reply.messages, this.#hints(reply.language ?? this.options.defaultLanguage));
     if (rendered.numbering) await facts.set(numberingKey, JSON.stringify(rendered.numbering), NUMBERING_SECONDS);
     for (const text of rendered.texts) await this.#send(message.from, text);

@@ -71,7 +71,7 @@ export class Conversation {
       const chosen =
         content.kind === "text" && !command ? this.#languageWords.get(fold(plainDigits(content.text))) : undefined;
       if (chosen) return this.#setLanguage(session, chosen);
-      if (!command || !session.lng) return keep(session, [this.render.languagePicker()]);
+      if (!command || !session.lng) return keep(session, [this.render.languagePicker(session.suggested)]);
     }
     if (!session.lng) return this.#firstContact(session, inbound, command);
     const lng = session.lng;
@@ -86,7 +86,10 @@ export class Conversation {
 
   #firstContact(session: Session, inbound: InboundMessage, command: ParsedCommand | undefined): Turn {
     const lng = languageFromCode(inbound.languageCode);
-    if (!lng) return change({ ...session, picking: true }, [this.render.languagePicker()]);
+    if (!lng) {
+      const suggested = languageFromCode(inbound.languageSuggestion);
+      return change({ ...session, picking: true, suggested }, [this.render.languagePicker(suggested)]);
+    }
     const welcomed = { ...session, lng };
     const welcome = this.render.text(lng, "common:welcome");
     const linked = command?.command === "start" ? this.flows.get(command.argument) : undefined;
@@ -95,7 +98,7 @@ export class Conversation {
   }
 
   #setLanguage(session: Session, lng: Language): Turn {
-    const next: Session = { ...session, lng, picking: undefined };
+    const next: Session = { ...session, lng, picking: undefined, suggested: undefined };
     const messages: OutboundMessage[] = [this.render.text(lng, "common:language.set")];
     if (!session.lng) messages.push(this.render.text(lng, "common:welcome"));
     messages.push(...this.#current(next, lng));

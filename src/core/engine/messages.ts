@@ -26,6 +26,8 @@ export const inboundMessageSchema = z.object({
   chatId: z.string().min(1).max(128),
   /** The platform's language code for the person ("pt-BR"), when it gives one. */
   languageCode: z.string().max(35).optional(),
+  /** A language the channel only guesses (a phone's country code): offered first, never assumed. */
+  languageSuggestion: z.string().max(35).optional(),
   content: inboundContentSchema,
 });
 

@@ -19,12 +19,16 @@ export class Renderer {
     return { kind: "text", text: this.texts.t(lng, key, values) };
   }
 
-  /** Each language offered in its own name, under a line in every language. */
-  languagePicker(): Prompt {
+  /**
+   * Each language offered in its own name, under a line in every language; a language the channel
+   * suggests (from a phone's country code) comes first, for the person to confirm with one answer.
+   */
+  languagePicker(suggested?: Language): Prompt {
+    const order = suggested ? [suggested, ...LANGUAGES.filter((lng) => lng !== suggested)] : LANGUAGES;
     return {
       kind: "prompt",
-      text: LANGUAGES.map((lng) => this.texts.t(lng, "common:language.choose")).join("\n"),
-      choices: LANGUAGES.map((lng) => ({
+      text: order.map((lng) => this.texts.t(lng, "common:language.choose")).join("\n"),
+      choices: order.map((lng) => ({
         token: tokens.language(lng),
         label: this.texts.t(lng, "common:language.name"),
         role: "language" as const,

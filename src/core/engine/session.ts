@@ -23,6 +23,8 @@ export const activeFlowSchema = z.object({
 export const sessionSchema = z.object({
   lng: z.enum(LANGUAGES).optional(),
   picking: z.boolean().optional(),
+  /** The language the channel suggested at first contact, offered first until one is chosen. */
+  suggested: z.enum(LANGUAGES).optional(),
   flow: activeFlowSchema.optional(),
 });
 
