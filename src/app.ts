@@ -88,6 +88,7 @@ export async function startPuente(config: Config, logger: Logger): Promise<Puent
     ? new WhatsAppRunner({
         dataDir: config.WHATSAPP_DATA_DIR,
         chromiumPath: config.CHROMIUM_PATH,
+        pairingPhone: config.WHATSAPP_PAIRING_PHONE,
         engine,
         texts,
         facts: stores.facts,

@@ -81,6 +81,14 @@ export const configSchema = z
     WHATSAPP_ENABLED: flag,
     WHATSAPP_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default("./data/whatsapp")),
     CHROMIUM_PATH: z.preprocess(emptyAsUndefined, z.string().default("/usr/bin/chromium")),
+    WHATSAPP_PAIRING_PHONE: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^\+?\d{8,15}$/, { message: "must be the office's number with country code, digits only (56912345678)" })
+        .transform((phone) => phone.replace(/^\+/, ""))
+        .optional(),
+    ),
     STAFF_TELEGRAM_CHAT_ID: z.preprocess(
       emptyAsUndefined,
       z

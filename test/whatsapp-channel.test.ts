@@ -13,7 +13,7 @@ void realClientFits;
 
 /** A WhatsApp client in memory: people's messages go in, the bot's messages are recorded. */
 class FakeClient extends EventEmitter implements WhatsAppClientPort {
-  readonly sent: Array<{ chatId: string; text: string }> = [];
+  readonly sent: Array<{ chatId: string; text: string; at: number }> = [];
   initialized = false;
 
   async initialize(): Promise<void> {
@@ -22,7 +22,7 @@ class FakeClient extends EventEmitter implements WhatsAppClientPort {
   }
 
   async sendMessage(chatId: string, content: string): Promise<unknown> {
-    this.sent.push({ chatId, text: content });
+    this.sent.push({ chatId, text: content, at: performance.now() });
     return {};
   }
 
@@ -33,7 +33,7 @@ class FakeClient extends EventEmitter implements WhatsAppClientPort {
   }
 }
 
-function setup() {
+function setup(pace = { perChatMs: 0, globalMs: 0 }) {
   const client = new FakeClient();
   const responses = new MemoryResponseStore();
   const { engine, texts } = engineOn(memoryStore(), {}, { responses });
@@ -44,7 +44,7 @@ function setup() {
     defaultLanguage: "es",
     facts: new MemoryKeyValueStore(),
     logger: quiet,
-    pace: { perChatMs: 0, globalMs: 0 },
+    pace,
   });
   return { client, responses, channel, texts };
 }
@@ -69,8 +69,11 @@ describe("WhatsApp channel with a fake client", () => {
     await channel.start();
     expect(client.initialized).toBe(true);
     expect(channel.qr).toBe("2@fake-qr-code");
+    client.emit("code", "ABCD1234");
+    expect(channel.pairingCode).toBe("ABCD1234");
     client.emit("ready");
     expect(channel.qr).toBeUndefined();
+    expect(channel.pairingCode).toBeUndefined();
   });
 
   it("renders numbered options, 0 to go back, and reads digits and keycaps: the consultation in Kreyòl by digits", async () => {
@@ -181,6 +184,15 @@ describe("WhatsApp channel with a fake client", () => {
       comment: "Gracias 😊",
     });
     expect(stored?.answers).not.toHaveProperty("children_school");
+  });
+
+  it("leaves a pause between the messages it sends", async () => {
+    const { client, channel } = setup({ perChatMs: 150, globalMs: 50 });
+    await converse(channel, "56955555555@c.us", ["hola", "1"]);
+    const times = client.sent.map((m) => m.at);
+    expect(times.length).toBeGreaterThanOrEqual(3);
+    for (let at = 1; at < times.length; at++)
+      expect((times[at] ?? 0) - (times[at - 1] ?? 0)).toBeGreaterThanOrEqual(140);
   });
 
   it("ignores groups, status broadcasts, its own messages and history from before the start", async () => {

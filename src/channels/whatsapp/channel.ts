@@ -18,6 +18,8 @@ export type WhatsAppMessage = Pick<WAWebJS.Message, "from" | "body" | "type" | "
  */
 export interface WhatsAppClientPort {
   on(event: "qr", listener: (qr: string) => void): unknown;
+  /** A pairing code, when pairing by phone number (an event the library emits but does not type). */
+  on(event: "code", listener: (code: string) => void): unknown;
   on(event: "ready", listener: () => void): unknown;
   on(event: "message", listener: (message: WAWebJS.Message) => void): unknown;
   on(event: "auth_failure", listener: (message: string) => void): unknown;
@@ -51,9 +53,13 @@ const HISTORY_SLACK_MS = 30_000;
 export class WhatsAppChannel {
   readonly #startedAt: number;
   readonly #chats = new Map<string, Promise<unknown>>();
-  #lastSend = 0;
+  /** When the next message may go: to anyone, and to each chat that was just written to. */
+  #nextAny = 0;
+  readonly #nextTo = new Map<string, number>();
   /** The latest pairing QR, for the staff side to show; cleared once paired. */
   qr: string | undefined;
+  /** The latest pairing code, when pairing by phone number; cleared once paired. */
+  pairingCode: string | undefined;
 
   constructor(private readonly options: WhatsAppOptions) {
     this.#startedAt = (options.now ?? Date.now)();
@@ -65,8 +71,13 @@ export class WhatsAppChannel {
       this.qr = qr;
       logger.info("whatsapp: scan the QR code to pair the office's number");
     });
+    client.on("code", (code) => {
+      this.pairingCode = code;
+      logger.info("whatsapp: on the office's phone, link a device with a phone number and type the pairing code");
+    });
     client.on("ready", () => {
       this.qr = undefined;
+      this.pairingCode = undefined;
       logger.info("whatsapp: ready");
     });
     client.on("auth_failure", (message) => logger.error({ err: message }, "whatsapp: authentication failed"));
@@ -127,12 +138,19 @@ export class WhatsAppChannel {
     };
   }
 
+  /**
+   * Sends at a human pace: a pause between two messages to one chat, and a cap on messages to
+   * anyone, since bursts are what gets a number banned. Slots are reserved before waiting, so
+   * concurrent chats queue up instead of all passing at once.
+   */
   async #send(chatId: string, text: string): Promise<void> {
     const { perChatMs, globalMs } = this.options.pace ?? { perChatMs: 600, globalMs: 250 };
     const now = Date.now();
-    const wait = Math.max(0, this.#lastSend + Math.max(perChatMs, globalMs) - now);
-    this.#lastSend = now + wait;
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const at = Math.max(now, this.#nextAny, this.#nextTo.get(chatId) ?? 0);
+    this.#nextAny = at + globalMs;
+    this.#nextTo.set(chatId, at + perChatMs);
+    if (this.#nextTo.size > 1000) for (const [chat, next] of this.#nextTo) if (next < now) this.#nextTo.delete(chat);
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
     await this.options.client.sendMessage(chatId, text);
   }
 }

@@ -15,6 +15,8 @@ export interface WhatsAppClientOptions {
   chromiumPath: string;
   /** Distinguishes sessions when several numbers share one dataDir. */
   clientId?: string;
+  /** Pair by an eight-character code typed on the phone instead of scanning a QR. */
+  pairingPhone?: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export function createWhatsAppClient(options: WhatsAppClientOptions): WhatsAppCl
     // The library's default keeps its WhatsApp Web page cache in ./.wwebjs_cache of the working directory.
     webVersionCache: { type: "local", path: join(options.dataDir, "web-cache") },
     puppeteer: { executablePath: options.chromiumPath, headless: true, args: CHROMIUM_ARGS },
+    ...(options.pairingPhone ? { pairWithPhoneNumber: { phoneNumber: options.pairingPhone } } : {}),
   });
 }
 

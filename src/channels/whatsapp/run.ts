@@ -11,6 +11,7 @@ import { createWhatsAppClient, describeStartFailure } from "./client.js";
 export interface WhatsAppRunOptions {
   dataDir: string;
   chromiumPath: string;
+  pairingPhone?: string;
   engine: Engine;
   texts: Texts;
   facts: KeyValueStore;
@@ -59,6 +60,11 @@ export class WhatsAppRunner {
     return this.#channel?.qr;
   }
 
+  /** The latest pairing code, when pairing by phone number. */
+  get pairingCode(): string | undefined {
+    return this.#channel?.pairingCode;
+  }
+
   start(): void {
     this.#keeper.start();
   }
@@ -75,6 +81,8 @@ export class WhatsAppRunner {
     this.#client = client;
     this.#channel = channel;
     client.on("qr", (qr) => qrcode.generate(qr, { small: true }));
+    // The code is what the office types on its phone: shown on the terminal, like the QR, not logged.
+    client.on("code", (code) => process.stdout.write(`WhatsApp pairing code: ${code}\n`));
     client.on("ready", () => {
       this.#delayMs = FIRST_RETRY_MS;
     });
