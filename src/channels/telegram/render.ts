@@ -1,5 +1,6 @@
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 import type { Choice, OutboundMessage } from "../../core/engine/messages.js";
+import { splitText } from "../split.js";
 
 /** A message as Telegram takes it: plain text (no parse mode, nothing to escape) and buttons. */
 export interface TelegramMessage {
@@ -49,19 +50,9 @@ function keyboardOf(choices: Choice[]): InlineKeyboardMarkup | undefined {
   return { inline_keyboard: rows };
 }
 
-/** Splits at line breaks, then spaces, so no piece is longer than Telegram allows. */
+/** Cut to this platform's limit. */
 export function split(text: string, max = MAX_TEXT): string[] {
-  const pieces: string[] = [];
-  let rest = text;
-  while (rest.length > max) {
-    const window = rest.slice(0, max);
-    const cut = Math.max(window.lastIndexOf("\n"), window.lastIndexOf(" "));
-    const at = cut > max / 2 ? cut : max;
-    pieces.push(rest.slice(0, at));
-    rest = rest.slice(at).replace(/^[\n ]/, "");
-  }
-  pieces.push(rest);
-  return pieces;
+  return splitText(text, max);
 }
 
 /** The question message once answered: its text, and what was chosen, without buttons. */

@@ -1,4 +1,5 @@
 import type { Choice, OutboundMessage } from "../../core/engine/messages.js";
+import { splitText } from "../split.js";
 
 /**
  * The engine's messages in WhatsApp's idiom: no buttons (WhatsApp deprecated them for bots), so
@@ -87,17 +88,7 @@ function wordChoices(choices: Choice[]): { lines: string[]; numbering: Numbering
   return { lines: choices.map((choice) => `▫️ ${choice.label.replace(/^⬅️\s*/u, "")}`), numbering: {} };
 }
 
-/** Splits at line breaks, then spaces, so no piece is longer than WhatsApp takes. */
+/** Cut to this platform's limit. */
 export function split(text: string, max = MAX_TEXT): string[] {
-  const pieces: string[] = [];
-  let rest = text;
-  while (rest.length > max) {
-    const window = rest.slice(0, max);
-    const cut = Math.max(window.lastIndexOf("\n"), window.lastIndexOf(" "));
-    const at = cut > max / 2 ? cut : max;
-    pieces.push(rest.slice(0, at));
-    rest = rest.slice(at).replace(/^[\n ]/, "");
-  }
-  pieces.push(rest);
-  return pieces;
+  return splitText(text, max);
 }

@@ -16,7 +16,11 @@ export interface Texts {
   t(lng: Language, key: string, values?: Record<string, string | number>): string;
   /** Whether the reference language has a key, used to refuse flows that name missing texts. */
   has(key: string): boolean;
-  /** The list of strings under a key (aliases, words), in one language. */
+  /**
+   * The list under a key, in one language: an array, or one text with "|" between the items
+   * ("volver|atrás|anterior") — lists of words differ in length between languages, and a text keeps
+   * every language's file with the same keys.
+   */
   list(lng: Language, key: string): string[];
 }
 
@@ -79,6 +83,7 @@ export function createTexts(resources: Resources): Texts {
     has: (key) => instance.exists(key, { lng: REFERENCE_LANGUAGE, fallbackLng: false }),
     list: (lng, key) => {
       const value = fixed[lng](key, { returnObjects: true }) as unknown;
+      if (typeof value === "string") return value === key ? [] : value.split("|").map((item) => item.trim());
       return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
     },
   };
