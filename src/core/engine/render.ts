@@ -74,7 +74,7 @@ export class Renderer {
     }
     if (step.skippable)
       choices.push({ token: tokens.control(flow.id, step.id, "skip"), label: t("common:control.skip"), role: "skip" });
-    if (hasEarlierQuestion(flow, step, context))
+    if (hasEarlierAnswer(applicable, step, context))
       choices.push({ token: tokens.control(flow.id, step.id, "back"), label: t("common:control.back"), role: "back" });
 
     const current = context.answers[step.id];
@@ -163,8 +163,9 @@ export class Renderer {
   }
 }
 
-function hasEarlierQuestion(flow: Flow, step: QuestionStep, context: FlowContext): boolean {
-  for (const earlier of flow.applicableQuestions(context.answers)) {
+/** Whether "back" has somewhere to go: an answered question before this one, among those that apply. */
+function hasEarlierAnswer(applicable: QuestionStep[], step: QuestionStep, context: FlowContext): boolean {
+  for (const earlier of applicable) {
     if (earlier.id === step.id) return false;
     if (earlier.id in context.answers) return true;
   }
