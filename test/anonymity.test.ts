@@ -147,6 +147,16 @@ describe("the anonymous consultation on Redis", () => {
     expect(await responses.list("consulta")).toHaveLength(before + 1);
   });
 
+  it("/borrar forgets that the person took part; their anonymous response stays", async () => {
+    const person = await takeSurvey(PEOPLE + 5);
+    const before = (await responses.list("consulta")).length;
+    await person.say("/borrar");
+    expect(await sessions.read(engine.chatKey("test", person.chatId))).toBeUndefined();
+    await person.say("/start consulta");
+    expect(person.prompt().ref).toEqual({ flow: "consulta", step: "consent" });
+    expect(await responses.list("consulta")).toHaveLength(before);
+  });
+
   it("forgets the answers in progress when the person cancels", async () => {
     const person = new Person(engine, identity(PEOPLE + 4).chatId, "es");
     await person.say("/start consulta");

@@ -48,6 +48,14 @@ describe.each(backends)("response store contract: %s", (_, open) => {
     expect(await store.list("consulta")).toEqual([first, second]);
   });
 
+  it("forgets a participation mark on request, and keeps the anonymous response", async () => {
+    const store = open();
+    await store.submit(response("2026-11-20"), "gone");
+    await store.forget("consulta", "gone");
+    expect(await store.hasTakenPart("consulta", "gone")).toBe(false);
+    expect(await store.list("consulta")).toHaveLength(1);
+  });
+
   it("keeps flows apart: participation and responses", async () => {
     const store = open();
     await store.submit(response("2026-11-20"), "p");

@@ -60,6 +60,7 @@ export function recordingSubmissions(into: Submission[]): Submissions {
   return {
     hasTakenPart: async () => false,
     record: async (submission) => void into.push(submission),
+    forget: async () => {},
   };
 }
 

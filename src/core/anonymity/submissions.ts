@@ -20,6 +20,8 @@ export interface Sender {
 export interface Submissions {
   hasTakenPart(flowId: string, sender: Sender): Promise<boolean>;
   record(submission: Submission, sender: Sender): Promise<void>;
+  /** Forgets that the sender took part in anything (they asked to delete their data). */
+  forget(sender: Sender): Promise<void>;
 }
 
 /** The office's time zone: a response keeps the day it was submitted there, never the time. */
@@ -56,6 +58,11 @@ export class AnonymousResponses implements Submissions {
       answers: scrubbed(flow, submission.answers),
     };
     await this.store.submit(response, this.#participant(flow, sender));
+  }
+
+  async forget(sender: Sender): Promise<void> {
+    for (const flow of this.flows.values())
+      if (flow.submission === "anonymous") await this.store.forget(flow.id, this.#participant(flow, sender));
   }
 
   #anonymous(flowId: string): Flow | undefined {

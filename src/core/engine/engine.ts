@@ -74,6 +74,7 @@ export class Engine {
         const session = this.#decode(key, stored?.value);
         const turn = await this.#settle(conversation.step(session, inbound), session, inbound);
         if (turn.session === null) {
+          await this.options.submissions.forget({ channel: inbound.channel, chatId: inbound.chatId });
           await store.delete(key);
           logger.info({ chat: key }, "person deleted their data");
         } else if (turn.changed) {

@@ -29,6 +29,8 @@ export interface ResponseStore {
   /** Marks the participant and appends the response in one step; "duplicate" if they took part. */
   submit(response: StoredResponse, participant: string): Promise<SubmitOutcome>;
   hasTakenPart(flow: string, participant: string): Promise<boolean>;
+  /** Removes a participation mark (the person asked to delete their data); responses stay anonymous. */
+  forget(flow: string, participant: string): Promise<void>;
   /** Every response of a flow, oldest first. */
   list(flow: string): Promise<StoredResponse[]>;
 }

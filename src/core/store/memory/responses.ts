@@ -18,6 +18,10 @@ export class MemoryResponseStore implements ResponseStore {
     return this.#participants.get(flow)?.has(participant) ?? false;
   }
 
+  async forget(flow: string, participant: string): Promise<void> {
+    this.#participants.get(flow)?.delete(participant);
+  }
+
   async list(flow: string): Promise<StoredResponse[]> {
     return structuredClone(this.#responses.get(flow) ?? []);
   }

@@ -58,6 +58,10 @@ export class RedisResponseStore implements ResponseStore {
     return (await call(() => this.#redis.sismember(this.#participants(flow), participant))) === 1;
   }
 
+  async forget(flow: string, participant: string): Promise<void> {
+    await call(() => this.#redis.srem(this.#participants(flow), participant));
+  }
+
   async list(flow: string): Promise<StoredResponse[]> {
     const entries = await call(() => this.#redis.xrange(this.#stream(flow), "-", "+"));
     return entries.map(([, fields]) => storedResponseSchema.parse(JSON.parse(fields[1] ?? "null")));
