@@ -177,7 +177,16 @@ describe("Telegram, end to end", () => {
 
     const redis = openRedis(REDIS_URL);
     const stored = await new RedisResponseStore(redis, prefix).list("consulta");
+    // No raw Telegram id anywhere in Redis: keys, session hashes, remembered message ids.
+    const everything: string[] = [];
+    for (const key of await redis.keys(`${prefix}:*`)) {
+      everything.push(key);
+      const type = await redis.type(key);
+      if (type === "string") everything.push((await redis.get(key)) ?? "");
+      if (type === "hash") everything.push(...Object.values(await redis.hgetall(key)));
+    }
     await redis.quit();
+    expect(everything.join("\n")).not.toMatch(/8100[12]/);
     expect(stored.map((r) => [r.lng, r.channel]).sort()).toEqual([
       ["es", "telegram"],
       ["ht", "telegram"],

@@ -165,7 +165,8 @@ export class TelegramChannel {
   /** Sends a reply; the previous question's buttons are taken away once a new question is shown. */
   async #send(chatId: number, messages: OutboundMessage[], alreadyClosed: number | undefined): Promise<void> {
     const rendered = renderMessages(messages);
-    const memoryKey = `tg:p:${this.bot.botInfo.id}:${chatId}`;
+    // Keyed by the chat's hash, like sessions: Redis never holds a raw Telegram id.
+    const memoryKey = `tg:p:${this.bot.botInfo.id}:${this.options.engine.chatKey("telegram", String(chatId))}`;
     const asksAgain = rendered.some((message) => message.reply_markup);
     if (asksAgain) {
       const previous = Number(await this.options.facts.get(memoryKey));

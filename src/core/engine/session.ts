@@ -30,4 +30,3 @@ export const sessionSchema = z.object({
 
 export type Session = z.infer<typeof sessionSchema>;
 export type ActiveFlow = z.infer<typeof activeFlowSchema>;
-export type StateValue = z.infer<typeof stateValueSchema>;

@@ -123,7 +123,6 @@ export const flowFileSchema = z.strictObject({
 export type FlowStep = z.infer<typeof flowStepSchema>;
 export type FlowFile = z.infer<typeof flowFileSchema>;
 export type QuestionStep = Exclude<FlowStep, { kind: "note" | "end" }>;
-export type ChoiceLikeStep = Extract<FlowStep, { kind: "choice" | "multichoice" }>;
 
 export function isQuestion(step: FlowStep): step is QuestionStep {
   return step.kind !== "note" && step.kind !== "end";
