@@ -4,7 +4,7 @@
  *   npm run bench                              # 1000 people
  *   npm run bench -- --people 1,100,1000       # one level after another, same process
  *
- * Every person sends /start, opens the demo from the menu, answers every question (taps on the
+ * Every person opens the demo with /start demo, answers every question (taps on the
  * tokens of the prompt it was just sent, and typed answers), ticks two needs and presses done,
  * writes a comment and confirms the review. Each reply is checked, so a benchmark that silently
  * measured error replies cannot happen. Latency is taken around each `engine.handle` call only.
@@ -18,12 +18,12 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { pino } from "pino";
-import { buildEngine } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
 import type { ChoiceRole, InboundContent, OutboundMessage } from "../src/core/engine/messages.js";
-import { openStores, type Stores } from "../src/core/store/open.js";
+import { buildCore } from "../src/runtime/app.js";
+import { loadConfig } from "../src/runtime/config.js";
+import { openStores, type Stores } from "../src/runtime/stores.js";
 
-type Engine = ReturnType<typeof buildEngine>["engine"];
+type Engine = ReturnType<typeof buildCore>["engine"];
 type Prompt = Extract<OutboundMessage, { kind: "prompt" }>;
 
 /** What a person does at a prompt: type something, or tap the choice with a role (and option id). */
@@ -37,8 +37,7 @@ interface Move {
 
 /** One walk through flows/demo.yaml, taking both conditional questions (country_other, children_count). */
 const MOVES: readonly Move[] = [
-  { at: "", reply: { type: "say", text: "/start" } },
-  { at: "menu", reply: { type: "tap", role: "flow", option: "demo" } },
+  { at: "", reply: { type: "say", text: "/start demo" } },
   { at: "consent", reply: { type: "tap", role: "option", option: "yes" } },
   { at: "country", reply: { type: "tap", role: "option", option: "other" } },
   { at: "country_other", reply: { type: "say", text: "Bolivia" } },
@@ -141,8 +140,8 @@ function setUp(options: Options): Bench {
   });
   // Silent: the engine logs every submission at info, and writing logs is not what is measured.
   const silent = pino({ level: "silent" });
-  const store = openStores(config, silent);
-  const { engine, texts } = buildEngine(config, silent, store);
+  const store = openStores({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX }, silent);
+  const { engine, texts } = buildCore(config, silent, store);
   const admin = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
   return { engine, admin, store, prefix, doneText: texts.t("es", "demo:done") };
 }

@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Flow } from "../src/core/flows/compile.js";
 import type { FlowEvent } from "../src/core/flows/machine.js";
 import { openRedis } from "../src/core/store/redis/client.js";
+import { RedisRecordStore } from "../src/core/store/redis/records.js";
 import { RedisResponseStore } from "../src/core/store/redis/responses.js";
-import { RedisSessionStore } from "../src/core/store/redis/sessions.js";
 import { storedResponseSchema } from "../src/core/store/responses.js";
 import { act, completePaths } from "./support/drive.js";
 import { dropPrefix, engineOn, Person, REDIS_URL, testPrefix } from "./support/puente.js";
@@ -15,7 +15,7 @@ import { dropPrefix, engineOn, Person, REDIS_URL, testPrefix } from "./support/p
  */
 const prefix = testPrefix("anonymity");
 const redis = openRedis(REDIS_URL);
-const sessions = new RedisSessionStore(redis, prefix);
+const sessions = new RedisRecordStore(redis, prefix, "s");
 const responses = new RedisResponseStore(redis, prefix);
 const { engine, flows, texts } = engineOn(sessions, {}, { responses });
 const consulta = flows.get("consulta") as Flow;
@@ -116,7 +116,7 @@ describe("the anonymous consultation on Redis", () => {
   it("leaves no answer in the session once the survey is submitted", async () => {
     const person = await takeSurvey(PEOPLE + 1);
     const session = JSON.parse((await sessions.read(engine.chatKey("test", person.chatId)))?.value ?? "{}");
-    expect(session).toEqual({ lng: "es" });
+    expect(session).toEqual({ lng: "es", mode: { kind: "menu" }, seen: [] });
   });
 
   it("tells a second attempt kindly that they already took part, and stores nothing more", async () => {
@@ -164,7 +164,7 @@ describe("the anonymous consultation on Redis", () => {
     await person.say("2");
     await person.say("/cancelar");
     const session = JSON.parse((await sessions.read(engine.chatKey("test", person.chatId)))?.value ?? "{}");
-    expect(session.flow).toBeUndefined();
+    expect(session.mode).toEqual({ kind: "menu" });
     expect(JSON.stringify(session)).not.toContain("a18_29");
   });
 });

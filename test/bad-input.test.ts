@@ -138,12 +138,12 @@ describe.each(LANGUAGES)("bad input in %s", (lng) => {
     const person = new Person(engine, `bad-${lng}-commands`, lng);
     await reach(person, lng, "children");
     const key = engine.chatKey("test", person.chatId);
-    const answers = JSON.parse((await store.read(key))?.value ?? "{}").flow.context.answers;
+    const answers = JSON.parse((await store.read(key))?.value ?? "{}").mode.flow.context.answers;
     for (const command of ["/help", "/menu", "/start"]) {
       await person.say(command);
       expect(person.prompt().ref?.step, command).toBe("children");
     }
     expect(person.texts()[0]).toBe(texts.t(lng, "common:flow.inProgress", { title: texts.t(lng, "demo:title") }));
-    expect(JSON.parse((await store.read(key))?.value ?? "{}").flow.context.answers).toEqual(answers);
+    expect(JSON.parse((await store.read(key))?.value ?? "{}").mode.flow.context.answers).toEqual(answers);
   });
 });

@@ -1,21 +1,20 @@
 import { afterAll, describe, expect, it } from "vitest";
-import type { Submission } from "../src/core/engine/conversation.js";
-import type { SessionStore } from "../src/core/store/sessions.js";
-import { dropPrefix, engineOn, Person, recordingSubmissions, redisStore, testPrefix } from "./support/puente.js";
+import type { RecordStore } from "../src/core/store/records.js";
+import { dropPrefix, engineOn, Person, type RecordedResponse, redisStore, testPrefix } from "./support/puente.js";
 
 /**
  * Messages of one chat are applied one after the other: in arrival order within a process, and
  * without a lost update across processes sharing Redis (compare-and-set on the session revision).
  */
 const prefix = testPrefix("concurrency");
-const opened: SessionStore[] = [];
+const opened: RecordStore[] = [];
 afterAll(async () => {
   for (const store of opened) await store.close();
   await dropPrefix(prefix);
 });
 
 /** A store whose reads are slow, so that two processes surely read the same revision. */
-function slowReads(store: SessionStore, counts: { conflicts: number }): SessionStore {
+function slowReads(store: RecordStore, counts: { conflicts: number }): RecordStore {
   return {
     read: async (key) => {
       const value = await store.read(key);
@@ -27,12 +26,14 @@ function slowReads(store: SessionStore, counts: { conflicts: number }): SessionS
       if (!written) counts.conflicts++;
       return written;
     },
-    delete: (key) => store.delete(key),
+    settle: (key, revision) => store.settle(key, revision),
+    unsettled: (olderThanMs, limit) => store.unsettled(olderThanMs, limit),
+    release: (entry) => store.release(entry),
     close: () => store.close(),
   };
 }
 
-function open(): SessionStore {
+function open(): RecordStore {
   const store = redisStore(prefix);
   opened.push(store);
   return store;
@@ -69,8 +70,8 @@ describe("two messages of one chat at once", () => {
   });
 
   it("within one engine: in the order they arrived, even when none waits for the one before", async () => {
-    const submitted: Submission[] = [];
-    const { engine } = engineOn(open(), {}, { submissions: recordingSubmissions(submitted) });
+    const submitted: RecordedResponse[] = [];
+    const { engine } = engineOn(open(), {}, { recordInto: submitted });
     const person = new Person(engine, "one-engine", "es");
     const script = ["/start demo", "sí", "3", "44", "sí", "2", "1,5", "Gracias", "1"];
     const replies = await Promise.all(script.map((text) => person.say(text)));
@@ -102,7 +103,7 @@ describe("two messages of one chat at once", () => {
     );
     for (let index = 0; index < 60; index++) {
       const stored = await store.read(engines[0]?.chatKey("test", `crowd-${index}`) ?? "");
-      expect(JSON.parse(stored?.value ?? "{}").flow.context.answers).toEqual({
+      expect(JSON.parse(stored?.value ?? "{}").mode.flow.context.answers).toEqual({
         consent: true,
         country: "haiti",
         age: 18 + index,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LANGUAGES } from "../src/core/i18n/languages.js";
-import { RedisSessionStore } from "../src/core/store/redis/sessions.js";
+import { RedisRecordStore } from "../src/core/store/redis/records.js";
 import { engineOn, memoryStore, Person } from "./support/puente.js";
 
 const store = memoryStore();
@@ -17,7 +17,7 @@ async function startDemo(person: Person): Promise<void> {
 
 async function sessionOf(person: Person) {
   const stored = await store.read(engine.chatKey("test", person.chatId));
-  return stored && JSON.parse(stored.value);
+  return stored?.value === undefined ? undefined : JSON.parse(stored.value);
 }
 
 describe("first contact and language", () => {
@@ -60,14 +60,14 @@ describe("first contact and language", () => {
     await person.choose("Sí");
     await person.choose("Perú");
     await person.say("40");
-    const before = (await sessionOf(person)).flow.context.answers;
+    const before = (await sessionOf(person)).mode.flow.context.answers;
     await person.say("/idioma");
     expect(person.prompt().expects).toBe("language");
     await person.choose("Kreyòl ayisyen");
     expect(person.texts()[0]).toBe(texts.t("ht", "common:language.set"));
     expect(person.prompt().text).toBe(texts.t("ht", "demo:children.text"));
     expect(person.prompt().progress).toEqual({ index: 4, total: 6 });
-    expect((await sessionOf(person)).flow.context.answers).toEqual(before);
+    expect((await sessionOf(person)).mode.flow.context.answers).toEqual(before);
   });
 });
 
@@ -133,7 +133,7 @@ describe("back, progress and review", () => {
     await person.say("2");
     await person.choose("Perú");
     expect(person.prompt().text).not.toContain("Ecuador");
-    expect((await sessionOf(person)).flow.context.answers).toEqual({
+    expect((await sessionOf(person)).mode.flow.context.answers).toEqual({
       consent: true,
       country: "peru",
       age: 29,
@@ -149,7 +149,7 @@ describe("back, progress and review", () => {
     await startDemo(person);
     await person.choose("No");
     expect(person.texts()).toContain(es("demo:declined.text"));
-    expect((await sessionOf(person)).flow).toBeUndefined();
+    expect((await sessionOf(person)).mode.flow).toBeUndefined();
   });
 });
 
@@ -161,7 +161,7 @@ describe("commands", () => {
     await person.say("/cancelar");
     expect(person.texts()[0]).toBe(es("common:flow.cancelled"));
     expect(person.prompt().expects).toBe("menu");
-    expect((await sessionOf(person)).flow).toBeUndefined();
+    expect((await sessionOf(person)).mode.flow).toBeUndefined();
   });
 
   it.each(["/borrar", "/efase", "/supprimer", "/delete", "/apagar"])(
@@ -189,7 +189,7 @@ describe("a flow that changed under an unfinished session", () => {
     const dir = mkdtempSync(join(tmpdir(), "puente-flows-"));
     const original = readFileSync("flows/demo.yaml", "utf8");
     writeFileSync(join(dir, "demo.yaml"), original);
-    const shared = memoryStore("changing");
+    const shared = memoryStore();
     const v1 = engineOn(shared, { FLOWS_DIR: dir }).engine;
     const person = new Person(v1, "changing", "es");
     await startDemo(person);
@@ -209,14 +209,14 @@ describe("a flow that changed under an unfinished session", () => {
     expect(again.texts()[0]).toBe(es("common:flow.updated"));
     expect(again.prompt().ref?.step).toBe("children");
     const session = JSON.parse((await shared.read(v2.chatKey("test", "changing")))?.value ?? "{}");
-    expect(session.flow).toMatchObject({ version: 2, context: { answers: { consent: true, country: "peru" } } });
-    expect(session.flow.context.answers).not.toHaveProperty("age");
+    expect(session.mode.flow).toMatchObject({ version: 2, context: { answers: { consent: true, country: "peru" } } });
+    expect(session.mode.flow.context.answers).not.toHaveProperty("age");
   });
 });
 
 describe("when Redis is away", () => {
   it("says to try again in a moment, in the person's language, and does not crash", async () => {
-    const down = RedisSessionStore.connect("redis://127.0.0.1:1", "puente-test:down");
+    const down = RedisRecordStore.connect("redis://127.0.0.1:1", "puente-test:down", "s");
     const { engine: offline } = engineOn(down);
     const person = new Person(offline, undefined, "ht");
     await person.say("/start");

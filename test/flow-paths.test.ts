@@ -1,18 +1,18 @@
 import { describe, expect, it } from "vitest";
-import type { Submission } from "../src/core/engine/conversation.js";
 import { ENDED, type FlowEvent, SUBMITTED } from "../src/core/flows/machine.js";
 import { isQuestion } from "../src/core/flows/schema.js";
 import { LANGUAGES, type Language } from "../src/core/i18n/languages.js";
 import { act, completePaths, stepOf } from "./support/drive.js";
-import { engineOn, memoryStore, Person, recordingSubmissions } from "./support/puente.js";
+import { CASES_ON, engineOn, memoryStore, type OpenedCase, Person, type RecordedResponse } from "./support/puente.js";
 
 /**
  * Every route through every flow in flows/, generated from its machine with xstate/graph, driven
  * through the real engine as a person would — alternately by tapping and by typing — in every
  * language. Back and changing an answer at the review are in conversation.test.ts.
  */
-const submissions: Submission[] = [];
-const { engine, flows, texts } = engineOn(memoryStore(), {}, { submissions: recordingSubmissions(submissions) });
+const submissions: RecordedResponse[] = [];
+const opened: OpenedCase[] = [];
+const { engine, flows, texts } = engineOn(memoryStore(), CASES_ON, { recordInto: submissions, openInto: opened });
 
 describe.each([...flows.keys()])("every path through the %s flow", (flowId) => {
   const flow = flows.get(flowId);
@@ -33,6 +33,7 @@ describe.each([...flows.keys()])("every path through the %s flow", (flowId) => {
     async (lng: Language) => {
       for (const [index, path] of paths.entries()) {
         submissions.length = 0;
+        opened.length = 0;
         const person = new Person(engine, `${flowId}-${lng}-${index}`, lng);
         await person.say(`/start ${flowId}`);
         for (const [at, step] of path.steps.entries()) {
@@ -41,13 +42,21 @@ describe.each([...flows.keys()])("every path through the %s flow", (flowId) => {
           expect(asked.ref?.step).toBe(stepOf(path.steps[at - 1]?.state.value));
           await act(person, flow, texts, lng, asked, step.event as FlowEvent, index % 2 === 1);
         }
+        const answers = path.state.context.answers;
+        if ((path.state.value as unknown) === SUBMITTED && flow.case) {
+          // A case for staff: its kind, and a summary line for each answer but the consent itself.
+          expect(submissions).toEqual([]);
+          expect(opened).toEqual([expect.objectContaining({ caseKind: flow.case.kind, lng, channel: "test" })]);
+          expect(opened[0]?.summary).toHaveLength(Object.keys(answers).length - 1);
+          expect(person.texts()).toContain(texts.t(lng, flow.doneKey));
+          continue;
+        }
         if ((path.state.value as unknown) === SUBMITTED) {
-          expect(submissions).toEqual([
-            { flow: flowId, version: flow.version, lng, answers: path.state.context.answers },
-          ]);
+          expect(submissions).toEqual([{ flow: flowId, version: flow.version, lng, answers }]);
           expect(person.texts()).toContain(texts.t(lng, flow.doneKey));
         } else {
           expect(submissions).toEqual([]);
+          expect(opened).toEqual([]);
           const said = flow.steps
             .filter((step) => step.kind === "end")
             .map((step) => texts.t(lng, flow.texts.get(step.id)?.text ?? ""));

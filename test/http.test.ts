@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Puente, startPuente } from "../src/app.js";
+import { type Puente, startPuente } from "../src/runtime/app.js";
 import { quiet, TEST_SECRET, testConfig } from "./support/puente.js";
 
 /** The one HTTP server over real HTTP: health, and the web chat's API refusing what it cannot use. */
@@ -18,7 +18,12 @@ describe("HTTP server", () => {
   it("/healthz says the store answers", async () => {
     const response = await fetch(`${url}/healthz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true, store: "memory", flows: ["consulta", "demo"] });
+    expect(await response.json()).toEqual({
+      ok: true,
+      store: "memory",
+      flows: ["consulta", "demo", "persona"],
+      cases: false,
+    });
   });
 
   it("serves the chat page and its texts in every language", async () => {

@@ -2,8 +2,12 @@ import { describe, expect, it } from "vitest";
 import { LANGUAGES, REFERENCE_LANGUAGE } from "../src/core/i18n/languages.js";
 import { readLocales } from "../src/core/i18n/texts.js";
 
-/** Every text in every language: the same keys, the same placeholders, nothing empty. */
+/**
+ * Every text people read in every language: the same keys, the same placeholders, nothing empty.
+ * Staff-facing texts (`staff.json`) are in Spanish only: staff read Spanish.
+ */
 const resources = readLocales("locales");
+const STAFF_NAMESPACE = "staff";
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 
 function leaves(value: unknown, path = ""): Map<string, unknown> {
@@ -20,9 +24,9 @@ const flat = Object.fromEntries(
   LANGUAGES.map((lng) => [
     lng,
     new Map(
-      Object.entries(resources[lng]).flatMap(([ns, tree]) =>
-        [...leaves(tree)].map(([key, v]) => [`${ns}:${key}`, v] as const),
-      ),
+      Object.entries(resources[lng])
+        .filter(([ns]) => ns !== STAFF_NAMESPACE)
+        .flatMap(([ns, tree]) => [...leaves(tree)].map(([key, v]) => [`${ns}:${key}`, v] as const)),
     ),
   ]),
 );

@@ -1,10 +1,8 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { buildEngine } from "../src/app.js";
-import { MemoryResponseStore } from "../src/core/store/memory/responses.js";
-import { RedisSessionStore } from "../src/core/store/redis/sessions.js";
-import { memoryStore, Person, testConfig } from "./support/puente.js";
+import { RedisRecordStore } from "../src/core/store/redis/records.js";
+import { engineOn, memoryStore, Person } from "./support/puente.js";
 
 /** Logs hold no message text and no raw user ids, at the most talkative level, on a good day and a bad one. */
 function capturingLogger() {
@@ -21,15 +19,12 @@ function capturingLogger() {
 describe("logs", () => {
   it("never hold what people wrote nor their chat ids", async () => {
     const { logger, lines } = capturingLogger();
-    const { engine } = buildEngine(testConfig(), logger, {
-      sessions: memoryStore(),
-      responses: new MemoryResponseStore(),
-    });
+    const { engine } = engineOn(memoryStore(), {}, { logger });
     const person = new Person(engine, "5556667778", "es");
     for (const text of ["/start consulta", "sí", "3", "Marte-secreto-1234", "1", "/cancelar", "/borrar"])
       await person.say(text);
-    const down = RedisSessionStore.connect("redis://127.0.0.1:1", "puente-test:logs");
-    const offline = buildEngine(testConfig(), logger, { sessions: down, responses: new MemoryResponseStore() }).engine;
+    const down = RedisRecordStore.connect("redis://127.0.0.1:1", "puente-test:logs", "s");
+    const offline = engineOn(down, {}, { logger }).engine;
     await new Person(offline, "5556667778", "es").say("texto-privado-9876");
     await down.close();
     const log = lines.join("");

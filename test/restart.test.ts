@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { OutboundMessage } from "../src/core/engine/messages.js";
-import type { SessionStore } from "../src/core/store/sessions.js";
+import type { RecordStore } from "../src/core/store/records.js";
 import { failedStart, startProgram } from "./support/program.js";
 import { dropPrefix, engineOn, Person, REDIS_URL, redisStore, TEST_SECRET, testPrefix } from "./support/puente.js";
 
 /** Nothing lost: a crash or restart at any step resumes the person at the same question with every answer. */
 const prefix = testPrefix("restart");
-const stores: SessionStore[] = [];
+const stores: RecordStore[] = [];
 const children: ChildProcess[] = [];
 afterAll(async () => {
   for (const child of children) child.kill("SIGKILL");

@@ -16,6 +16,7 @@ describe("reading Telegram updates", () => {
     expect(reading).toEqual({
       kind: "message",
       inbound: {
+        id: "tg1",
         channel: "telegram",
         chatId: "42",
         languageCode: "ht",

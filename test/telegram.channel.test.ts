@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Puente, startPuente } from "../src/app.js";
 import { WEBHOOK_PATH } from "../src/channels/telegram/channel.js";
+import { type Puente, startPuente } from "../src/runtime/app.js";
 import { BotApiEmulator, type BotMessage, TEST_TOKEN } from "./support/bot-api.js";
 import { quiet, testConfig } from "./support/puente.js";
 

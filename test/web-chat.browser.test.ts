@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Puente, startPuente } from "../src/app.js";
+import { type Puente, startPuente } from "../src/runtime/app.js";
 import { quiet, testConfig } from "./support/puente.js";
 
 /**

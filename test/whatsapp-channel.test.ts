@@ -1,40 +1,14 @@
-import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import type WAWebJS from "whatsapp-web.js";
-import { WhatsAppChannel, type WhatsAppClientPort, type WhatsAppMessage } from "../src/channels/whatsapp/channel.js";
+import { WhatsAppChannel } from "../src/channels/whatsapp/channel.js";
 import { suggestedLanguage } from "../src/channels/whatsapp/language.js";
 import { MemoryKeyValueStore } from "../src/core/store/memory/keyvalue.js";
 import { MemoryResponseStore } from "../src/core/store/memory/responses.js";
 import { engineOn, memoryStore, quiet } from "./support/puente.js";
-
-/** The real Client must fit the port the channel uses: if whatsapp-web.js changes, this stops compiling. */
-const realClientFits = (client: WAWebJS.Client): WhatsAppClientPort => client;
-void realClientFits;
-
-/** A WhatsApp client in memory: people's messages go in, the bot's messages are recorded. */
-class FakeClient extends EventEmitter implements WhatsAppClientPort {
-  readonly sent: Array<{ chatId: string; text: string; at: number }> = [];
-  initialized = false;
-
-  async initialize(): Promise<void> {
-    this.initialized = true;
-    this.emit("qr", "2@fake-qr-code");
-  }
-
-  async sendMessage(chatId: string, content: string): Promise<unknown> {
-    this.sent.push({ chatId, text: content, at: performance.now() });
-    return {};
-  }
-
-  async destroy(): Promise<void> {}
-
-  to(chatId: string): string[] {
-    return this.sent.filter((m) => m.chatId === chatId).map((m) => m.text);
-  }
-}
+import { FakeWhatsAppClient, waMessage } from "./support/whatsapp.js";
 
 function setup(pace = { perChatMs: 0, globalMs: 0 }) {
-  const client = new FakeClient();
+  const client = new FakeWhatsAppClient();
   const responses = new MemoryResponseStore();
   const { engine, texts } = engineOn(memoryStore(), {}, { responses });
   const channel = new WhatsAppChannel({
@@ -49,15 +23,7 @@ function setup(pace = { perChatMs: 0, globalMs: 0 }) {
   return { client, responses, channel, texts };
 }
 
-const message = (from: string, body: string, extra: Partial<WhatsAppMessage> = {}): WhatsAppMessage => ({
-  from,
-  body,
-  type: "chat" as WAWebJS.MessageTypes,
-  fromMe: false,
-  isStatus: false,
-  timestamp: Math.floor(Date.now() / 1000),
-  ...extra,
-});
+const message = waMessage;
 
 async function converse(channel: WhatsAppChannel, from: string, lines: string[]): Promise<void> {
   for (const line of lines) await channel.receive(message(from, line));

@@ -1,31 +1,19 @@
-import { EventEmitter } from "node:events";
 import { afterAll, describe, expect, it } from "vitest";
-import type { WhatsAppClientPort } from "../src/channels/whatsapp/channel.js";
 import { WhatsAppRunner } from "../src/channels/whatsapp/run.js";
 import { RedisLease } from "../src/core/store/lease.js";
 import { MemoryKeyValueStore } from "../src/core/store/memory/keyvalue.js";
 import { closeRedis, openRedis } from "../src/core/store/redis/client.js";
 import { dropPrefix, engineOn, memoryStore, quiet, REDIS_URL, testPrefix } from "./support/puente.js";
+import { FakeWhatsAppClient } from "./support/whatsapp.js";
 
 /** One owner per number: of two replicas on one Redis only one starts WhatsApp; when it dies the other takes over. */
 const prefix = testPrefix("wa-runner");
 const TTL = 600;
 afterAll(() => dropPrefix(prefix));
 
-class FakeClient extends EventEmitter implements WhatsAppClientPort {
-  destroyed = false;
-  async initialize(): Promise<void> {}
-  async sendMessage(): Promise<unknown> {
-    return {};
-  }
-  async destroy(): Promise<void> {
-    this.destroyed = true;
-  }
-}
-
 function replica(name: string) {
   const redis = openRedis(REDIS_URL);
-  const clients: FakeClient[] = [];
+  const clients: FakeWhatsAppClient[] = [];
   const { engine, texts } = engineOn(memoryStore());
   const runner = new WhatsAppRunner({
     dataDir: `/tmp/${name}`,
@@ -38,7 +26,7 @@ function replica(name: string) {
     defaultLanguage: "es",
     logger: quiet,
     makeClient: () => {
-      const client = new FakeClient();
+      const client = new FakeWhatsAppClient();
       clients.push(client);
       return client;
     },

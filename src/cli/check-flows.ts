@@ -1,8 +1,8 @@
-import { loadConfig } from "../config.js";
 import { compileFlows } from "../core/flows/compile.js";
 import { FlowFileError } from "../core/flows/load.js";
 import { isQuestion } from "../core/flows/schema.js";
 import { createTexts, readLocales } from "../core/i18n/texts.js";
+import { loadConfig } from "../runtime/config.js";
 
 /**
  * `npm run flows:check`: checks every flow file and the texts it names, the way the program does

@@ -1,7 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { type Config, ConfigError, loadConfig } from "../config.js";
 import { compileFlows, type Flow } from "../core/flows/compile.js";
 import { FlowFileError } from "../core/flows/load.js";
 import { flowIdSchema } from "../core/flows/schema.js";
@@ -9,6 +8,7 @@ import { createTexts, readLocales, type Texts } from "../core/i18n/texts.js";
 import { closeRedis, openRedis } from "../core/store/redis/client.js";
 import { RedisResponseStore } from "../core/store/redis/responses.js";
 import type { StoredResponse } from "../core/store/responses.js";
+import { type Config, ConfigError, loadConfig } from "../runtime/config.js";
 import { csvDelimiterSchema } from "../staff/export/csv.js";
 import { exportFormatSchema, exportResponses, officeDay } from "../staff/export/export.js";
 import { dateRangeSchema } from "../staff/export/table.js";

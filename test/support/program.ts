@@ -17,10 +17,10 @@ export interface Program {
   stderr(): string;
 }
 
-/** Starts the program as `npm start` does (node with tsx on src/main.ts), and resolves once it serves HTTP. */
+/** Starts the program as `npm start` does (node with tsx on src/runtime/main.ts), and resolves once it serves HTTP. */
 export async function startProgram(env: Record<string, string>, started: ChildProcess[] = []): Promise<Program> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/runtime/main.ts"], {
     env: { ...process.env, HTTP_PORT: String(port), HTTP_HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -44,7 +44,7 @@ export async function startProgram(env: Record<string, string>, started: ChildPr
 
 /** Runs the program until it exits by itself (a start that must fail), with what it printed. */
 export async function failedStart(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/runtime/main.ts"], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

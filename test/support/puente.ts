@@ -1,20 +1,30 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { pino } from "pino";
-import { buildEngine } from "../../src/app.js";
-import { type Config, loadConfig } from "../../src/config.js";
-import type { Submissions } from "../../src/core/anonymity/submissions.js";
-import type { Submission } from "../../src/core/engine/conversation.js";
+import { type Logger, pino } from "pino";
+import type { Effect, EffectRunner } from "../../src/core/engine/effects.js";
 import type { InboundContent, OutboundMessage } from "../../src/core/engine/messages.js";
+import type { Answers } from "../../src/core/flows/schema.js";
+import type { Language } from "../../src/core/i18n/languages.js";
+import { MemoryCaseIndex } from "../../src/core/store/memory/cases.js";
+import { MemoryJobQueue } from "../../src/core/store/memory/jobs.js";
+import { MemoryRecordStore } from "../../src/core/store/memory/records.js";
 import { MemoryResponseStore } from "../../src/core/store/memory/responses.js";
-import { MemorySessionStore } from "../../src/core/store/memory/sessions.js";
-import { RedisSessionStore } from "../../src/core/store/redis/sessions.js";
+import type { RecordStore } from "../../src/core/store/records.js";
+import { RedisRecordStore } from "../../src/core/store/redis/records.js";
 import type { ResponseStore } from "../../src/core/store/responses.js";
-import type { SessionStore } from "../../src/core/store/sessions.js";
+import { buildCore, type CoreStores } from "../../src/runtime/app.js";
+import { type Config, loadConfig } from "../../src/runtime/config.js";
 
 /** Tests talk to the Redis the machine runs, each run under a key prefix of its own. */
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
+export const TEST_CONTACT_KEY = "test-contact-key-test-contact-key-0123456";
+/** What turns hand-off to staff on in a test: a webhook nobody listens to, and a contact key. */
+export const CASES_ON = {
+  STAFF_WEBHOOK_URL: "http://127.0.0.1:9/hook",
+  STAFF_WEBHOOK_SECRET: "test-webhook-secret-test-webhook-secret-01",
+  CONTACT_KEY: TEST_CONTACT_KEY,
+};
 export const quiet = pino({ level: "silent" });
 
 export function testPrefix(name: string): string {
@@ -28,40 +38,78 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 /** Deletes every key under a prefix (never FLUSHALL: other runs share this Redis). */
 export async function dropPrefix(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${prefix}:*`);
+  const keys = [...(await redis.keys(`${prefix}:*`)), ...(await redis.keys(`{${prefix}:jobs}:*`))];
   if (keys.length) await redis.del(...keys);
   await redis.quit();
 }
 
-export function redisStore(prefix: string): RedisSessionStore {
-  return RedisSessionStore.connect(REDIS_URL, prefix);
+export function redisStore(prefix: string): RedisRecordStore {
+  return RedisRecordStore.connect(REDIS_URL, prefix, "s");
 }
 
-export function memoryStore(prefix = "mem"): MemorySessionStore {
-  return new MemorySessionStore(prefix);
+export function memoryStore(): MemoryRecordStore {
+  return new MemoryRecordStore();
 }
 
+/** A response the engine submitted, as a test reads it back. */
+export interface RecordedResponse {
+  flow: string;
+  version: number;
+  lng: Language;
+  answers: Answers;
+}
+
+/** A case the engine asked to open, as a test reads it back. */
+export type OpenedCase = Omit<Extract<Effect, { kind: "open-case" }>, "contact" | "openedAt" | "caseId">;
+
+export interface EngineTestOptions {
+  responses?: ResponseStore;
+  /** Responses are kept in this list instead of the response store. */
+  recordInto?: RecordedResponse[];
+  /** Cases are kept in this list instead of being opened. */
+  openInto?: OpenedCase[];
+  stores?: Partial<CoreStores>;
+  effects?: (runner: EffectRunner) => EffectRunner;
+  logger?: Logger;
+}
+
+/** The engine on a session store, the rest in memory unless given. */
 export function engineOn(
-  store: SessionStore,
+  sessions: RecordStore,
   overrides: Record<string, string> = {},
-  options: { submissions?: Submissions; responses?: ResponseStore } = {},
+  options: EngineTestOptions = {},
 ) {
-  const stores = { sessions: store, responses: options.responses ?? new MemoryResponseStore() };
-  return buildEngine(
-    testConfig(overrides),
-    quiet,
-    stores,
-    options.submissions ? { submissions: options.submissions } : {},
-  );
-}
-
-/** Submissions kept in a list, whatever the flow; nobody has taken part before. */
-export function recordingSubmissions(into: Submission[]): Submissions {
-  return {
-    hasTakenPart: async () => false,
-    record: async (submission) => void into.push(submission),
-    forget: async () => {},
+  const stores: CoreStores = {
+    sessions,
+    responses: options.responses ?? new MemoryResponseStore(),
+    cases: new MemoryRecordStore(),
+    caseIndex: new MemoryCaseIndex(),
+    jobs: new MemoryJobQueue(),
+    ...options.stores,
   };
+  const { recordInto, openInto } = options;
+  const effects =
+    recordInto || openInto
+      ? (runner: EffectRunner): EffectRunner => ({
+          prepare: (intent, sender) => runner.prepare(intent, sender),
+          perform: async (effect) => {
+            if (effect.kind === "record-response" && recordInto) {
+              const flow = core.flows.get(effect.flow);
+              if (flow?.submission !== "case")
+                recordInto.push({ flow: effect.flow, version: effect.version, lng: effect.lng, answers: effect.answers });
+              return;
+            }
+            if (effect.kind === "open-case" && openInto) {
+              const { contact: _contact, openedAt: _at, caseId: _id, ...opened } = effect;
+              openInto.push(opened);
+              return;
+            }
+            return runner.perform(effect);
+          },
+        })
+      : options.effects;
+  const core = buildCore(testConfig(overrides), options.logger ?? quiet, stores, effects ? { effects } : {});
+  return core;
 }
 
 type Engine = ReturnType<typeof engineOn>["engine"];

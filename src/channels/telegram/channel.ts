@@ -6,12 +6,12 @@ import type { InlineKeyboardMarkup } from "grammy/types";
 import { Hono } from "hono";
 import type { Logger } from "pino";
 import { COMMANDS } from "../../core/engine/commands.js";
-import type { Engine, Reply } from "../../core/engine/engine.js";
 import type { OutboundMessage } from "../../core/engine/messages.js";
 import { parseToken } from "../../core/engine/tokens.js";
 import { LANGUAGES, type Language } from "../../core/i18n/languages.js";
 import type { Texts } from "../../core/i18n/texts.js";
 import type { KeyValueStore } from "../../core/store/keyvalue.js";
+import type { Channel, Receiver } from "../port.js";
 import { readUpdate } from "./inbound.js";
 import { answeredText, renderMessages, type TelegramMessage, tappedLabel, tickedLabels } from "./render.js";
 
@@ -20,12 +20,19 @@ export interface TelegramOptions {
   apiRoot?: string;
   /** Set: webhook mode on the project's HTTP server; unset: long polling. */
   webhook?: { url: string; secret: string };
-  engine: Engine;
+  engine: Receiver;
   texts: Texts;
   facts: KeyValueStore;
   defaultLanguage: Language;
   logger: Logger;
+  /**
+   * Updates from group chats (the staff group), handled apart: the person-facing bot speaks only in
+   * private chats. Unset: groups get silence.
+   */
+  onGroupUpdate?: (ctx: Context) => Promise<void>;
 }
+
+type Reply = Awaited<ReturnType<Receiver["handle"]>>;
 
 /** The bot could not start: its message is the one line an operator sees. */
 export class TelegramStartError extends Error {
@@ -42,9 +49,11 @@ const PROMPT_MEMORY_SECONDS = 7 * 24 * 3600;
  * one after the other within a chat) or by webhook; each update is handled once; replies are paced
  * per chat and retried on 429 and network errors.
  */
-export class TelegramChannel {
+export class TelegramChannel implements Channel {
+  readonly kind = "telegram" as const;
   readonly bot: Bot;
   #runner: RunnerHandle | undefined;
+  #started = false;
 
   constructor(private readonly options: TelegramOptions) {
     this.bot = new Bot(options.token, { client: options.apiRoot ? { apiRoot: options.apiRoot } : {} });
@@ -76,6 +85,7 @@ export class TelegramChannel {
       }),
     );
     await this.#registerCommands();
+    this.#started = true;
     if (webhook) {
       await this.bot.api.setWebhook(webhook.url, { secret_token: webhook.secret, drop_pending_updates: false });
       logger.info({ bot: this.bot.botInfo.username }, "telegram: webhook mode");
@@ -92,8 +102,14 @@ export class TelegramChannel {
     if (this.#runner?.isRunning()) await this.#runner.stop();
   }
 
+  async send(chatId: string, messages: OutboundMessage[]): Promise<boolean> {
+    if (!this.#started) return false;
+    await this.#send(Number(chatId), messages, undefined);
+    return true;
+  }
+
   /** The webhook endpoint, refusing requests without Telegram's secret token. */
-  webhookRoutes(): Hono {
+  routes(): Hono {
     const app = new Hono();
     const secret = this.options.webhook?.secret;
     if (!secret) return app;
@@ -110,6 +126,11 @@ export class TelegramChannel {
   async #handle(ctx: Context): Promise<void> {
     const { facts, engine } = this.options;
     if (!(await facts.claim(`tg:u:${this.bot.botInfo.id}:${ctx.update.update_id}`, UPDATE_MEMORY_SECONDS))) return;
+    const chat = ctx.chat ?? ctx.callbackQuery?.message?.chat;
+    if (this.options.onGroupUpdate && (chat?.type === "group" || chat?.type === "supergroup")) {
+      await this.options.onGroupUpdate(ctx);
+      return;
+    }
     const reading = readUpdate(ctx.update);
     if (reading.kind === "ignore") {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
@@ -185,13 +206,16 @@ export class TelegramChannel {
     }
   }
 
+  /** Edits are cosmetic (a ticked box, an answered question): a failed one never stops the reply. */
   async #edit(chatId: number, messageId: number, message: TelegramMessage): Promise<void> {
+    if (message.text.trim() === "") return;
     const markup = message.reply_markup ?? { inline_keyboard: [] };
     await this.bot.api
       .editMessageText(chatId, messageId, message.text, { reply_markup: markup })
       .catch((error: unknown) => {
         // "message is not modified" is the one expected refusal: the same question redrawn.
-        if (!(error instanceof GrammyError && error.description.includes("not modified"))) throw error;
+        if (error instanceof GrammyError && error.description.includes("not modified")) return;
+        this.options.logger.debug({ err: (error as Error).message }, "telegram: an edit failed; the reply goes on");
       });
   }
 

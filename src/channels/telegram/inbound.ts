@@ -39,7 +39,10 @@ export function readUpdate(update: Update): UpdateReading {
     if (chat?.type !== "private" || query.data === undefined) return { kind: "ignore", why: "not private" };
     return {
       kind: "tap",
-      inbound: inbound(String(chat.id), query.from.language_code, { kind: "choice", token: query.data }),
+      inbound: inbound(update.update_id, String(chat.id), query.from.language_code, {
+        kind: "choice",
+        token: query.data,
+      }),
       callbackId: query.id,
       messageId: query.message?.message_id,
     };
@@ -49,15 +52,24 @@ export function readUpdate(update: Update): UpdateReading {
   if (message.chat.type !== "private") return { kind: "ignore", why: "not private" };
   const content = contentOf(message);
   if (!content) return { kind: "ignore", why: "service message" };
-  return { kind: "message", inbound: inbound(String(message.chat.id), message.from?.language_code, content) };
+  return {
+    kind: "message",
+    inbound: inbound(update.update_id, String(message.chat.id), message.from?.language_code, content),
+  };
 }
 
 function contentOf(message: Message): InboundContent | undefined {
   if (typeof message.text === "string") return { kind: "text", text: message.text };
   const what = UNSUPPORTED.find((field) => message[field] !== undefined);
-  return what ? { kind: "unsupported", what } : undefined;
+  // The message's id lets staff get a copy while they talk with the person; never a chat id.
+  return what ? { kind: "unsupported", what, ref: String(message.message_id) } : undefined;
 }
 
-function inbound(chatId: string, languageCode: string | undefined, content: InboundContent): InboundMessage {
-  return { channel: "telegram", chatId, languageCode, content };
+function inbound(
+  updateId: number,
+  chatId: string,
+  languageCode: string | undefined,
+  content: InboundContent,
+): InboundMessage {
+  return { id: `tg${updateId}`, channel: "telegram", chatId, languageCode, content };
 }

@@ -1,16 +1,26 @@
 import type { Logger } from "pino";
 import type WAWebJS from "whatsapp-web.js";
-import type { Engine } from "../../core/engine/engine.js";
-import type { InboundContent } from "../../core/engine/messages.js";
+import type { InboundContent, OutboundMessage } from "../../core/engine/messages.js";
 import type { Language } from "../../core/i18n/languages.js";
 import type { Texts } from "../../core/i18n/texts.js";
 import type { KeyValueStore } from "../../core/store/keyvalue.js";
+import type { Receiver } from "../port.js";
 import { readTyped } from "./inbound.js";
 import { suggestedLanguage } from "./language.js";
 import { type HintFor, type Numbering, renderMessages } from "./render.js";
 
 /** The part of a WhatsApp message the channel reads; whatsapp-web.js's `Message` has all of it. */
-export type WhatsAppMessage = Pick<WAWebJS.Message, "from" | "body" | "type" | "fromMe" | "isStatus" | "timestamp">;
+export type WhatsAppMessage = Pick<WAWebJS.Message, "from" | "body" | "type" | "fromMe" | "isStatus" | "timestamp"> & {
+  /** The message's own id (the part without the chat's number), when the platform gives it. */
+  id?: Pick<WAWebJS.MessageId, "id">;
+};
+
+/** A message's media, as staff receive a copy of it. */
+export interface MediaFile {
+  data: Buffer;
+  mimetype: string;
+  filename?: string;
+}
 
 /**
  * The part of whatsapp-web.js's `Client` the channel uses. The real `Client` must stay assignable to
@@ -26,12 +36,14 @@ export interface WhatsAppClientPort {
   on(event: "disconnected", listener: (reason: WAWebJS.WAState | "LOGOUT") => void): unknown;
   initialize(): Promise<void>;
   sendMessage(chatId: string, content: string): Promise<unknown>;
+  /** A received message again, by its serialised id, to download its media for staff. */
+  getMessageById(messageId: string): Promise<Pick<WAWebJS.Message, "hasMedia" | "downloadMedia">>;
   destroy(): Promise<void>;
 }
 
 export interface WhatsAppOptions {
   client: WhatsAppClientPort;
-  engine: Engine;
+  engine: Receiver;
   texts: Texts;
   defaultLanguage: Language;
   facts: KeyValueStore;
@@ -110,21 +122,50 @@ export class WhatsAppChannel {
 
   async #answer(message: WhatsAppMessage): Promise<void> {
     const { engine, facts } = this.options;
-    const numberingKey = `wa:n:${engine.chatKey("whatsapp", message.from)}`;
-    let content: InboundContent = { kind: "unsupported", what: message.type };
+    const numberingKey = this.#numberingKey(message.from);
+    let content: InboundContent = {
+      kind: "unsupported",
+      what: message.type,
+      ...(message.id?.id ? { ref: message.id.id } : {}),
+    };
     if (message.type === "chat") {
       const stored = await facts.get(numberingKey);
       content = readTyped(message.body, stored ? (JSON.parse(stored) as Numbering) : undefined);
     }
     const reply = await engine.handle({
+      ...(message.id?.id ? { id: `wa${message.id.id}` } : {}),
       channel: "whatsapp",
       chatId: message.from,
       languageSuggestion: suggestedLanguage(message.from),
       content,
     });
-    const rendered = renderMessages(reply.messages, this.#hints(reply.language ?? this.options.defaultLanguage));
-    if (rendered.numbering) await facts.set(numberingKey, JSON.stringify(rendered.numbering), NUMBERING_SECONDS);
-    for (const text of rendered.texts) await this.#send(message.from, text);
+    await this.send(message.from, reply.messages, reply.language);
+  }
+
+  /** Sends messages to a chat, numbered as WhatsApp reads them; also what nobody asked for just now. */
+  async send(chatId: string, messages: OutboundMessage[], language?: Language): Promise<boolean> {
+    const rendered = renderMessages(messages, this.#hints(language ?? this.options.defaultLanguage));
+    if (rendered.numbering)
+      await this.options.facts.set(this.#numberingKey(chatId), JSON.stringify(rendered.numbering), NUMBERING_SECONDS);
+    for (const text of rendered.texts) await this.#send(chatId, text);
+    return true;
+  }
+
+  /** The media of a message a person sent, for staff; undefined when it is gone or has none. */
+  async media(chatId: string, ref: string): Promise<MediaFile | undefined> {
+    const found = await this.options.client.getMessageById(`false_${chatId}_${ref}`).catch(() => undefined);
+    if (!found?.hasMedia) return undefined;
+    const media = await found.downloadMedia().catch(() => undefined);
+    if (!media) return undefined;
+    return {
+      data: Buffer.from(media.data, "base64"),
+      mimetype: media.mimetype,
+      ...(media.filename ? { filename: media.filename } : {}),
+    };
+  }
+
+  #numberingKey(chatId: string): string {
+    return `wa:n:${this.options.engine.chatKey("whatsapp", chatId)}`;
   }
 
   #hints(lng: Language): HintFor {
@@ -133,7 +174,7 @@ export class WhatsAppChannel {
     return (prompt) => {
       if (prompt.expects === "multichoice") return t("multichoice", { max: prompt.multi?.max ?? 1 });
       if (prompt.expects === "review" && prompt.ref?.step === "_review") return t("review");
-      if (["choice", "yesno", "menu", "review"].includes(prompt.expects)) return t("choice");
+      if (["choice", "yesno", "menu", "review", "offer"].includes(prompt.expects)) return t("choice");
       return undefined;
     };
   }

@@ -1,10 +1,11 @@
 import type { Logger } from "pino";
 import qrcode from "qrcode-terminal";
-import type { Engine } from "../../core/engine/engine.js";
+import type { OutboundMessage } from "../../core/engine/messages.js";
 import type { Language } from "../../core/i18n/languages.js";
 import type { Texts } from "../../core/i18n/texts.js";
 import type { KeyValueStore } from "../../core/store/keyvalue.js";
 import { type Lease, LeaseKeeper } from "../../core/store/lease.js";
+import type { Channel, Receiver } from "../port.js";
 import { WhatsAppChannel, type WhatsAppClientPort } from "./channel.js";
 import { createWhatsAppClient, describeStartFailure } from "./client.js";
 
@@ -12,7 +13,7 @@ export interface WhatsAppRunOptions {
   dataDir: string;
   chromiumPath: string;
   pairingPhone?: string;
-  engine: Engine;
+  engine: Receiver;
   texts: Texts;
   facts: KeyValueStore;
   lease: Lease;
@@ -22,6 +23,11 @@ export interface WhatsAppRunOptions {
   leaseTtlMs?: number;
   /** Makes the client; the real whatsapp-web.js one unless a test gives another. */
   makeClient?: () => WhatsAppClientPort;
+  /**
+   * Work only the replica holding the number can do (sending what other replicas queued): started
+   * once the number is ready here, stopped when this replica lets it go.
+   */
+  whileReady?: (channel: WhatsAppChannel) => () => Promise<void>;
 }
 
 export const LEASE_TTL_MS = 30_000;
@@ -33,10 +39,13 @@ const LONGEST_RETRY_MS = 5 * 60_000;
  * that fails, a lost connection or an authentication failure is logged in one line and tried
  * again later, longer each time; whatever WhatsApp does, the rest of the bot keeps running.
  */
-export class WhatsAppRunner {
+export class WhatsAppRunner implements Channel {
+  readonly kind = "whatsapp" as const;
   #keeper: LeaseKeeper;
   #client: WhatsAppClientPort | undefined;
   #channel: WhatsAppChannel | undefined;
+  #ready: WhatsAppChannel | undefined;
+  #stopWork: (() => Promise<void>) | undefined;
   #retry: NodeJS.Timeout | undefined;
   #delayMs = FIRST_RETRY_MS;
 
@@ -65,8 +74,14 @@ export class WhatsAppRunner {
     return this.#channel?.pairingCode;
   }
 
-  start(): void {
+  /** Starts trying for the number in the background: a browser and a pairing never hold up the rest. */
+  async start(): Promise<void> {
     this.#keeper.start();
+  }
+
+  async send(chatId: string, messages: OutboundMessage[], language?: Language): Promise<boolean> {
+    if (!this.#ready) return false;
+    return this.#ready.send(chatId, messages, language);
   }
 
   async stop(): Promise<void> {
@@ -85,6 +100,8 @@ export class WhatsAppRunner {
     client.on("code", (code) => process.stdout.write(`WhatsApp pairing code: ${code}\n`));
     client.on("ready", () => {
       this.#delayMs = FIRST_RETRY_MS;
+      this.#ready = channel;
+      this.#stopWork = this.options.whileReady?.(channel);
     });
     client.on("disconnected", () => this.#again());
     client.on("auth_failure", () => this.#again());
@@ -113,8 +130,12 @@ export class WhatsAppRunner {
     clearTimeout(this.#retry);
     this.#retry = undefined;
     const client = this.#client;
+    const stopWork = this.#stopWork;
     this.#client = undefined;
     this.#channel = undefined;
+    this.#ready = undefined;
+    this.#stopWork = undefined;
+    await stopWork?.().catch(() => undefined);
     await client?.destroy().catch(() => undefined);
   }
 }

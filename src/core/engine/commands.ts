@@ -2,7 +2,7 @@ import { LANGUAGES } from "../i18n/languages.js";
 import type { Texts } from "../i18n/texts.js";
 import { fold } from "../i18n/words.js";
 
-export const COMMANDS = ["start", "menu", "help", "language", "cancel", "delete"] as const;
+export const COMMANDS = ["start", "menu", "help", "language", "cancel", "person", "delete"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface ParsedCommand {

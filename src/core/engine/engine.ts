@@ -1,24 +1,34 @@
-import { createHmac } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { Submissions } from "../anonymity/submissions.js";
 import { type Language, languageFromCode } from "../i18n/languages.js";
 import type { Texts } from "../i18n/texts.js";
-import { type SessionStore, StoreUnavailableError } from "../store/sessions.js";
-import type { Conversation, Turn } from "./conversation.js";
-import { type InboundMessage, inboundMessageSchema, type OutboundMessage } from "./messages.js";
+import { OutboxRunner } from "../store/outbox.js";
+import { type RecordStore, StoreUnavailableError } from "../store/records.js";
+import type { Conversation } from "./conversation.js";
+import { type Effect, type EffectRunner, effectListSchema } from "./effects.js";
+import type { CaseEvent } from "./events.js";
+import { type Address, type InboundMessage, inboundMessageSchema, type OutboundMessage } from "./messages.js";
 import { type Session, sessionSchema } from "./session.js";
+import type { Turn, TurnContext } from "./turn.js";
+
+/** Whether someone already took part in a one-per-person flow: asked before such a flow starts. */
+export interface Participation {
+  hasTakenPart(flowId: string, sender: Address): Promise<boolean>;
+}
 
 export interface EngineOptions {
-  store: SessionStore;
+  /** Where sessions live, with their outbox. */
+  store: RecordStore;
   conversation: Conversation;
+  effects: EffectRunner;
+  participation: Participation;
   texts: Texts;
-  /** Keys the hash that names a chat's session, so Redis never holds a raw chat id. */
+  /** Keys the hash that names a chat's session, so the store never holds a raw chat id. */
   anonSecret: string;
   sessionIdleSeconds: number;
   defaultLanguage: Language;
   logger: Logger;
-  /** Where submitted flows go, and who already took part in a one-per-person flow. */
-  submissions: Submissions;
+  now?: () => Date;
 }
 
 /** What the engine answers to one inbound message. */
@@ -32,17 +42,33 @@ export interface Reply {
 
 /** How often a message is retried when another process changed the same session meanwhile. */
 const MAX_ATTEMPTS = 8;
+/** While with staff a session lasts as long as a case may wait: a long weekend, a holiday. */
+const STAFF_SESSION_SECONDS = 30 * 24 * 3600;
+/** Effects still unsettled this long after their write were left by a crash (or a failure): try again. */
+export const RECOVER_AFTER_MS = 30_000;
 
 /**
- * The channel-agnostic engine: an inbound message in, outbound messages out. It loads the
- * session, runs the conversation rules, and stores the result with compare-and-set, so the
- * messages of one chat are applied strictly one after the other — within this process by a
- * queue per chat, across processes by the store's revision.
+ * The channel-agnostic engine: a message in, messages out. For each message it loads the session,
+ * runs the conversation rules, writes the new session and the turn's effects in one
+ * compare-and-set, and only then carries the effects out (record a response, open a case, tell
+ * staff). The messages of one chat are applied strictly one after the other: within this process by
+ * a queue per chat, across processes by the store's revision.
  */
 export class Engine {
   readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #now: () => Date;
+  readonly #outbox: OutboxRunner<Effect>;
 
-  constructor(private readonly options: EngineOptions) {}
+  constructor(private readonly options: EngineOptions) {
+    this.#now = options.now ?? (() => new Date());
+    this.#outbox = new OutboxRunner(
+      options.store,
+      effectListSchema,
+      (effect) => options.effects.perform(effect),
+      options.logger,
+      "session",
+    );
+  }
 
   /** The session key of a chat: a keyed hash, never the platform id itself. */
   chatKey(channel: string, chatId: string): string {
@@ -54,9 +80,51 @@ export class Engine {
 
   async handle(raw: InboundMessage): Promise<Reply> {
     const inbound = inboundMessageSchema.parse(raw);
+    const sender = { channel: inbound.channel, chatId: inbound.chatId };
     const key = this.chatKey(inbound.channel, inbound.chatId);
+    try {
+      const turn = await this.#serial(key, () =>
+        this.#apply(key, sender, (session, ctx) => this.options.conversation.step(session, inbound, ctx)),
+      );
+      if (turn) return { messages: turn.messages, language: turn.session?.lng, applied: turn.changed };
+      this.options.logger.warn(
+        { chat: key },
+        "session kept changing under this message; asked the person to try again",
+      );
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      this.options.logger.error(
+        { chat: key, err: error.message },
+        "session store unavailable; asked the person to try again",
+      );
+    }
+    return { messages: [this.#tryAgain(inbound.languageCode)], language: undefined, applied: false };
+  }
+
+  /**
+   * Tells the person in a chat what happened to their case. What they are to hear goes out as a
+   * push effect, after the write. Throws when the store cannot be reached, so the caller retries.
+   */
+  async deliver(address: Address, event: CaseEvent): Promise<void> {
+    const key = this.chatKey(address.channel, address.chatId);
+    const turn = await this.#serial(key, () =>
+      this.#apply(key, address, (session, ctx) => this.options.conversation.event(session, event, ctx)),
+    );
+    if (!turn) throw new StoreUnavailableError("the session kept changing; the event will be tried again");
+  }
+
+  /**
+   * Carries out effects that a crash (or a failure) left in the outbox; returns how many records
+   * were looked at. Run every so often on every replica: effects are idempotent.
+   */
+  async recover(olderThanMs = RECOVER_AFTER_MS): Promise<number> {
+    return this.#outbox.recover(olderThanMs, (key, work) => this.#serial(key, work));
+  }
+
+  /** One chat's work after the previous one, within this process. */
+  #serial<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = this.#queues.get(key) ?? Promise.resolve();
-    const turn = previous.then(() => this.#process(key, inbound));
+    const turn = previous.then(work);
     const settled = turn.catch(() => undefined);
     this.#queues.set(key, settled);
     void settled.then(() => {
@@ -65,48 +133,56 @@ export class Engine {
     return turn;
   }
 
-  async #process(key: string, inbound: InboundMessage): Promise<Reply> {
-    const { store, conversation, logger } = this.options;
-    const started = performance.now();
-    try {
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        const stored = await store.read(key);
-        const session = this.#decode(key, stored?.value);
-        const turn = await this.#settle(conversation.step(session, inbound), session, inbound);
-        if (turn.session === null) {
-          await this.options.submissions.forget({ channel: inbound.channel, chatId: inbound.chatId });
-          await store.delete(key);
-          logger.info({ chat: key }, "person deleted their data");
-        } else if (turn.changed) {
-          const written = await store.write(
-            key,
-            JSON.stringify(turn.session),
-            stored?.revision ?? 0,
-            this.options.sessionIdleSeconds,
-          );
-          if (!written) {
-            logger.debug({ chat: key, attempt }, "session changed meanwhile, retrying");
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-            continue;
-          }
-        }
-        logger.debug(
-          {
-            chat: key,
-            channel: inbound.channel,
-            kind: inbound.content.kind,
-            ms: Math.round(performance.now() - started),
-          },
-          "message handled",
-        );
-        return { messages: turn.messages, language: turn.session?.lng, applied: turn.changed };
+  /** Load, turn, compare-and-set, then effects; undefined when the session kept changing. */
+  async #apply(
+    key: string,
+    sender: Address,
+    turnOf: (session: Session | undefined, ctx: TurnContext) => Turn,
+  ): Promise<Turn | undefined> {
+    const { store, effects: runner } = this.options;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const stored = await store.read(key);
+      const session = this.#decode(key, stored?.value);
+      const ctx: TurnContext = { now: this.#now(), newId: randomUUID };
+      let turn = turnOf(session, ctx);
+      if (turn.starting && turn.session?.lng) {
+        if (await this.options.participation.hasTakenPart(turn.starting, sender))
+          turn = this.options.conversation.alreadyTakenPart(session ?? turn.session, turn.starting, turn.session.lng);
       }
-      logger.warn({ chat: key }, "session kept changing under this message; asked the person to try again");
-    } catch (error) {
-      if (!(error instanceof StoreUnavailableError)) throw error;
-      logger.error({ chat: key, err: error.message }, "session store unavailable; asked the person to try again");
+      const outbox = stored?.outbox ?? [];
+      const effects: Effect[] = turn.effects.map((intent) => runner.prepare(intent, sender));
+      if (turn.changed || effects.length > 0) {
+        const revision = stored?.revision ?? 0;
+        const written = await store.write(
+          key,
+          {
+            value: turn.session ? JSON.stringify(turn.session) : null,
+            ttlSeconds: this.#ttl(turn.session),
+            ...(effects.length > 0 ? { effects: JSON.stringify(effects) } : {}),
+          },
+          revision,
+        );
+        if (!written) {
+          this.options.logger.debug({ chat: key, attempt }, "session changed meanwhile, retrying");
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+          continue;
+        }
+        if (effects.length > 0) outbox.push({ revision: revision + 1, effects: JSON.stringify(effects) });
+      }
+      await this.#outbox.run(key, outbox);
+      this.options.logger.debug(
+        { chat: key, changed: turn.changed, effects: effects.length, attempt },
+        "message handled",
+      );
+      return turn;
     }
-    return { messages: [this.#tryAgain(inbound)], language: undefined, applied: false };
+    return undefined;
+  }
+
+  #ttl(session: Session | null): number {
+    const mode = session?.mode.kind === "language" ? session.mode.resume : session?.mode;
+    const idle = this.options.sessionIdleSeconds;
+    return mode?.kind === "staff" ? Math.max(idle, STAFF_SESSION_SECONDS) : idle;
   }
 
   #decode(key: string, value: string | undefined): Session | undefined {
@@ -121,25 +197,8 @@ export class Engine {
     return undefined;
   }
 
-  /**
-   * The parts of a turn that need the response store: refusing a second participation, and
-   * recording a submission before the session that held its answers is overwritten.
-   */
-  async #settle(turn: Turn, session: Session | undefined, inbound: InboundMessage): Promise<Turn> {
-    const { submissions, conversation, logger } = this.options;
-    const sender = { channel: inbound.channel, chatId: inbound.chatId };
-    if (turn.starting && turn.session?.lng && (await submissions.hasTakenPart(turn.starting, sender)))
-      return conversation.alreadyTakenPart(session ?? {}, turn.starting, turn.session.lng);
-    if (turn.submitted) {
-      await submissions.record(turn.submitted, sender);
-      // No chat hash here: a line with the chat and the minute of submission could be joined back.
-      logger.info({ flow: turn.submitted.flow, version: turn.submitted.version }, "flow submitted");
-    }
-    return turn;
-  }
-
-  #tryAgain(inbound: InboundMessage): OutboundMessage {
-    const lng = languageFromCode(inbound.languageCode) ?? this.options.defaultLanguage;
+  #tryAgain(languageCode: string | undefined): OutboundMessage {
+    const lng = languageFromCode(languageCode) ?? this.options.defaultLanguage;
     return { kind: "text", text: this.options.texts.t(lng, "common:error.tryAgain") };
   }
 }

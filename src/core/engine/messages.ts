@@ -16,11 +16,19 @@ export const inboundContentSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("text"), text: z.string().transform((text) => text.slice(0, MAX_INBOUND_TEXT)) }),
   /** A tap on a choice the bot offered; the token is the one in `Choice.token`. */
   z.object({ kind: z.literal("choice"), token: z.string().max(256) }),
-  /** Something the bot cannot read: a sticker, a photo, a voice note… */
-  z.object({ kind: z.literal("unsupported"), what: z.string().max(40) }),
+  /**
+   * Something the bot cannot read: a sticker, a photo, a voice note… The channel's own handle to it
+   * (`ref`, never a chat id) lets staff receive a copy while they talk with the person.
+   */
+  z.object({ kind: z.literal("unsupported"), what: z.string().max(40), ref: z.string().max(200).optional() }),
 ]);
 
 export const inboundMessageSchema = z.object({
+  /**
+   * The platform's id for this message or update, when it has one: a message that comes twice (a
+   * redelivery, two replicas) is recognised as a repeat and applied once.
+   */
+  id: z.string().min(1).max(100).optional(),
   channel: channelKindSchema,
   /** The platform's id for the conversation; the engine keys sessions by a keyed hash of it. */
   chatId: z.string().min(1).max(128),
@@ -32,32 +40,63 @@ export const inboundMessageSchema = z.object({
 });
 
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
+
+/** Where a person can be reached: the kind of channel and the platform's id of the chat. Never stored in clear. */
+export const addressSchema = z.object({ channel: channelKindSchema, chatId: z.string().min(1).max(128) });
+export type Address = z.infer<typeof addressSchema>;
 export type InboundContent = z.infer<typeof inboundContentSchema>;
 
-export type ChoiceRole = "option" | "back" | "skip" | "done" | "confirm" | "change" | "language" | "flow";
+export const choiceRoleSchema = z.enum([
+  "option",
+  "back",
+  "skip",
+  "done",
+  "confirm",
+  "change",
+  "language",
+  "flow",
+  "menu",
+]);
+export type ChoiceRole = z.infer<typeof choiceRoleSchema>;
 
-export interface Choice {
-  token: string;
-  label: string;
-  role: ChoiceRole;
+export const choiceSchema = z.object({
+  token: z.string(),
+  label: z.string(),
+  role: choiceRoleSchema,
   /** For multiple choice: ticked so far. */
-  selected?: boolean;
-}
+  selected: z.boolean().optional(),
+});
+export type Choice = z.infer<typeof choiceSchema>;
 
-export type Expectation = "choice" | "multichoice" | "yesno" | "number" | "text" | "menu" | "language" | "review";
+export const expectationSchema = z.enum([
+  "choice",
+  "multichoice",
+  "yesno",
+  "number",
+  "text",
+  "menu",
+  "language",
+  "review",
+  "offer",
+]);
+export type Expectation = z.infer<typeof expectationSchema>;
 
-export type OutboundMessage =
-  | { kind: "text"; text: string }
-  | {
-      kind: "prompt";
-      text: string;
-      /** One line on how to answer by typing, for channels without buttons and for typed kinds. */
-      hint?: string;
-      choices: Choice[];
-      expects: Expectation;
-      /** Position among the questions that apply: "3/14". */
-      progress?: { index: number; total: number };
-      /** The question this prompt asks, so a channel can tell a stale button from a current one. */
-      ref?: { flow: string; step: string };
-      multi?: { max: number };
-    };
+/** What the engine says; a schema too, since messages pushed later wait in the outbox as data. */
+export const outboundMessageSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("text"), text: z.string() }),
+  z.object({
+    kind: z.literal("prompt"),
+    text: z.string(),
+    /** One line on how to answer by typing, for channels without buttons and for typed kinds. */
+    hint: z.string().optional(),
+    choices: z.array(choiceSchema),
+    expects: expectationSchema,
+    /** Position among the questions that apply: "3/14". */
+    progress: z.object({ index: z.number(), total: z.number() }).optional(),
+    /** The question this prompt asks, so a channel can tell a stale button from a current one. */
+    ref: z.object({ flow: z.string(), step: z.string() }).optional(),
+    multi: z.object({ max: z.number() }).optional(),
+  }),
+]);
+export type OutboundMessage = z.infer<typeof outboundMessageSchema>;
+export type Prompt = Extract<OutboundMessage, { kind: "prompt" }>;

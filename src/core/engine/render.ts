@@ -1,12 +1,15 @@
+import { scrub } from "../anonymity/scrub.js";
+import type { SummaryLine } from "../cases/kinds.js";
 import type { Flow } from "../flows/compile.js";
 import type { FlowContext } from "../flows/machine.js";
-import type { Answer, QuestionStep } from "../flows/schema.js";
+import type { Answer, Answers, QuestionStep } from "../flows/schema.js";
 import { LANGUAGES, type Language } from "../i18n/languages.js";
 import type { Texts } from "../i18n/texts.js";
-import type { Choice, OutboundMessage } from "./messages.js";
+import type { Choice, OutboundMessage, Prompt } from "./messages.js";
 import { tokens } from "./tokens.js";
 
-type Prompt = Extract<OutboundMessage, { kind: "prompt" }>;
+/** Staff read cases in Spanish, whatever the person's language. */
+const STAFF_LANGUAGE: Language = "es";
 
 /** Turns the conversation's state into outbound messages in one language. */
 export class Renderer {
@@ -53,6 +56,39 @@ export class Renderer {
       ],
       expects: "menu",
     };
+  }
+
+  /** After a flow that offers a hand-off: talk to a person about it, or the menu. */
+  offer(lng: Language): Prompt {
+    return {
+      kind: "prompt",
+      text: this.texts.t(lng, "common:handoff.offer"),
+      hint: this.texts.t(lng, "common:menu.hint"),
+      choices: [
+        { token: tokens.handoff, label: this.texts.t(lng, "common:handoff.offerYes"), role: "flow" },
+        { token: tokens.home, label: this.texts.t(lng, "common:handoff.offerMenu"), role: "menu" },
+      ],
+      expects: "offer",
+    };
+  }
+
+  /**
+   * A flow's answers as staff read them, in Spanish: each question's short label and the answer's
+   * label; free text scrubbed of phone numbers, e-mails and ID numbers. `leaving` names questions
+   * staff need not see (the consent itself).
+   */
+  summary(flow: Flow, answers: Answers, leaving: string[] = []): SummaryLine[] {
+    return flow
+      .applicableQuestions(answers)
+      .filter((step) => step.id in answers && !leaving.includes(step.id))
+      .map((step) => {
+        const answer = answers[step.id] ?? null;
+        const label =
+          step.kind === "text" && typeof answer === "string"
+            ? scrub(answer)
+            : this.answerLabel(STAFF_LANGUAGE, flow, step, answer, Number.POSITIVE_INFINITY);
+        return { question: this.texts.t(STAFF_LANGUAGE, flow.texts.get(step.id)?.short ?? ""), answer: label };
+      });
   }
 
   question(lng: Language, flow: Flow, step: QuestionStep, context: FlowContext): Prompt {
@@ -138,7 +174,7 @@ export class Renderer {
     };
   }
 
-  answerLabel(lng: Language, flow: Flow, step: QuestionStep, answer: Answer): string {
+  answerLabel(lng: Language, flow: Flow, step: QuestionStep, answer: Answer, longest = 80): string {
     const t = (key: string) => this.texts.t(lng, key);
     const options = flow.texts.get(step.id)?.options;
     if (answer === null) return t("common:answer.skipped");
@@ -146,7 +182,7 @@ export class Renderer {
     if (Array.isArray(answer)) return answer.map((id) => t(options?.get(id) ?? "")).join(", ");
     if (typeof answer === "string" && options?.has(answer)) return t(options.get(answer) ?? "");
     const shown = String(answer);
-    return shown.length > 80 ? `${shown.slice(0, 79)}…` : shown;
+    return shown.length > longest ? `${shown.slice(0, longest - 1)}…` : shown;
   }
 
   #hint(lng: Language, step: QuestionStep): string {

@@ -11,6 +11,8 @@ export type ParsedToken =
   | { kind: "language"; lng: Language }
   | { kind: "openLanguages" }
   | { kind: "menu"; flow: string }
+  | { kind: "home" }
+  | { kind: "handoff" }
   | { kind: "answer"; flow: string; step: string; option: string }
   | { kind: "control"; flow: string; step: string; control: Control }
   | { kind: "review"; flow: string; action: ReviewAction }
@@ -20,6 +22,10 @@ export const tokens = {
   language: (lng: Language) => `l:${lng}`,
   openLanguages: "l:?",
   menu: (flow: string) => `m:${flow}`,
+  /** The menu itself, from a prompt that offered something else first. */
+  home: "m:-",
+  /** "Talk to a person" about the flow just finished. */
+  handoff: "h:go",
   answer: (flow: string, step: string, option: string) => `a:${flow}:${step}:${option}`,
   control: (flow: string, step: string, control: Control) => `c:${flow}:${step}:${control}`,
   review: (flow: string, action: ReviewAction) => `r:${flow}:${action}`,
@@ -31,6 +37,8 @@ const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => ParsedToken | undefined]>
   [/^l:\?$/, () => ({ kind: "openLanguages" })],
   [/^l:([a-z]{2})$/, (m) => (isLanguage(m[1] ?? "") ? { kind: "language", lng: m[1] as Language } : undefined)],
   [new RegExp(`^m:(${ID})$`), (m) => ({ kind: "menu", flow: m[1] ?? "" })],
+  [/^m:-$/, () => ({ kind: "home" })],
+  [/^h:go$/, () => ({ kind: "handoff" })],
   [
     new RegExp(`^a:(${ID}):(${ID}):(${ID})$`),
     (m) => ({ kind: "answer", flow: m[1] ?? "", step: m[2] ?? "", option: m[3] ?? "" }),

@@ -27,6 +27,10 @@ export interface Flow {
   file: string;
   listed: boolean;
   submission: FlowFile["submission"];
+  /** For a flow that opens a case: its kind and consent question. */
+  case: FlowFile["case"];
+  /** A hand-off of this kind is offered once the flow is submitted. */
+  offerHandoff: FlowFile["offer_handoff"];
   steps: readonly FlowStep[];
   step(id: string): FlowStep | undefined;
   texts: Map<string, StepTexts>;
@@ -72,6 +76,8 @@ export function compileFlow(flowFile: FlowFile, file: string, texts: Texts): Flo
     file,
     listed: flowFile.menu,
     submission: flowFile.submission,
+    case: flowFile.case,
+    offerHandoff: flowFile.offer_handoff,
     steps: flowFile.steps,
     step: (id) => byId.get(id),
     texts: stepTexts,

@@ -85,6 +85,37 @@ function checkLogic(file: string, flow: FlowFile): void {
     earlier.set(step.id, step);
   });
   if (!flow.steps.some(isQuestion)) throw new FlowFileError(file, undefined, "a flow needs at least one question");
+  checkCase(file, flow, earlier);
+}
+
+/**
+ * A flow that opens a case must ask consent with a yes/no question, and a "no" must end it: a case
+ * keeps a way to reach the person, which is never kept without their yes.
+ */
+function checkCase(file: string, flow: FlowFile, steps: Map<string, FlowStep>): void {
+  const fail = (problem: string) => new FlowFileError(file, undefined, problem);
+  if (flow.submission !== "case") {
+    if (flow.case) throw fail('"case" only applies to a flow with submission: case');
+    return;
+  }
+  if (!flow.case) throw fail('submission: case needs "case: { kind, consent }" naming the consent question');
+  const consent = steps.get(flow.case.consent);
+  if (consent?.kind !== "yesno")
+    throw fail(`case.consent names "${flow.case.consent}", which must be a yes/no question of this flow`);
+  const endsOnNo = flow.steps.some(
+    (step) =>
+      step.kind === "end" &&
+      step.when !== undefined &&
+      "step" in step.when &&
+      step.when.step === consent.id &&
+      "equals" in step.when &&
+      step.when.equals === false,
+  );
+  if (!endsOnNo)
+    throw fail(
+      `a "no" to "${consent.id}" must end the flow: add an end step with when: { step: ${consent.id}, equals: false }`,
+    );
+  if (flow.offer_handoff) throw fail("a flow that opens a case cannot also offer one");
 }
 
 function checkCondition(condition: Condition, earlier: Map<string, FlowStep>, fail: (problem: string) => Error): void {

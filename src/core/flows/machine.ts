@@ -108,7 +108,8 @@ export function buildFlowMachine(flow: FlowFile) {
   });
 
   const target = (id: string) => `#${flow.id}.${id}`;
-  const next = (index: number) => target(flow.steps[index + 1]?.id ?? REVIEW);
+  const afterLast = flow.review ? REVIEW : SUBMITTED;
+  const next = (index: number) => target(flow.steps[index + 1]?.id ?? afterLast);
   const questions = flow.steps.filter(isQuestion);
   const backTo = (before: FlowStep[]) =>
     before

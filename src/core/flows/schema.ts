@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { caseKindSchema } from "../cases/kinds.js";
 
 /**
  * The shape of a flow file (`flows/*.yaml`): what the office edits to change a question.
@@ -113,10 +114,20 @@ export const flowFileSchema = z.strictObject({
   /** Listed in the main menu. */
   menu: z.boolean().default(true),
   /**
-   * What happens to the answers on "submit": `none` (they are discarded: a demo), or `anonymous`
-   * (an anonymous response, one per person, free text scrubbed).
+   * What happens to the answers on "submit": `none` (they are discarded: a demo), `anonymous`
+   * (an anonymous response, one per person, free text scrubbed), or `case` (a hand-off case for
+   * staff, opened only when the person said yes to the `case.consent` question).
    */
-  submission: z.enum(["none", "anonymous"]).default("none"),
+  submission: z.enum(["none", "anonymous", "case"]).default("none"),
+  /** For `submission: case`: the kind of case, and the yes/no step that asks consent to be contacted. */
+  case: z.strictObject({ kind: caseKindSchema, consent: stepIdSchema }).optional(),
+  /**
+   * After the person submits, offer "talk to a person" about it: a case of this kind whose summary
+   * for staff is this flow's answers.
+   */
+  offer_handoff: caseKindSchema.optional(),
+  /** Show the answers for a last check before submitting (default); false submits after the last step. */
+  review: z.boolean().default(true),
   steps: z.array(flowStepSchema).min(1),
 });
 

@@ -40,7 +40,13 @@ export function readLocales(dir: string): Resources {
   return resources;
 }
 
-export function createTexts(resources: Resources): Texts {
+/**
+ * Values every text may use, per language (the office's name, hours and contacts): filled in once
+ * when a text is first resolved, so a flow's text can say `{{officeContacts}}` at no cost per message.
+ */
+export type TextGlobals = Record<Language, Record<string, string>>;
+
+export function createTexts(resources: Resources, globals?: TextGlobals): Texts {
   const instance: i18n = i18next.createInstance();
   void instance.init({
     initAsync: false,
@@ -67,7 +73,7 @@ export function createTexts(resources: Resources): Texts {
   const template = (lng: Language, key: string) => {
     let text = resolved[lng].get(key);
     if (text === undefined) {
-      text = fixed[lng](key) as string;
+      text = fill(fixed[lng](key) as string, globals?.[lng]);
       resolved[lng].set(key, text);
     }
     return text;
@@ -75,10 +81,8 @@ export function createTexts(resources: Resources): Texts {
   return {
     t: (lng, key, values) => {
       if (!values) return template(lng, key);
-      if ("count" in values) return fixed[lng](key, values) as string;
-      return template(lng, key).replace(PLACEHOLDER, (whole, name: string) =>
-        name in values ? String(values[name]) : whole,
-      );
+      if ("count" in values) return fill(fixed[lng](key, values) as string, globals?.[lng]);
+      return fill(template(lng, key), values);
     },
     has: (key) => instance.exists(key, { lng: REFERENCE_LANGUAGE, fallbackLng: false }),
     list: (lng, key) => {
@@ -87,4 +91,9 @@ export function createTexts(resources: Resources): Texts {
       return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
     },
   };
+}
+
+function fill(text: string, values: Record<string, string | number> | undefined): string {
+  if (!values) return text;
+  return text.replace(PLACEHOLDER, (whole, name: string) => (name in values ? String(values[name]) : whole));
 }

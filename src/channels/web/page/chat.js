@@ -1,5 +1,6 @@
 // The local web chat: renders the engine's outbound messages (text, prompts with choices) and
-// sends typed text or tapped choices back. All wording comes from the server (locales).
+// sends typed text or tapped choices back. All wording comes from the server (locales). Messages
+// nobody asked for just now (a person from the office writes) arrive as server-sent events.
 const log = document.getElementById("log");
 const input = document.getElementById("input");
 const languageSelect = document.getElementById("language");
@@ -8,6 +9,7 @@ let chatId = localStorage.getItem(storageKey) || newChatId();
 let chrome = {};
 let language = "es";
 let lastPrompt = null;
+let events = null;
 
 function newChatId() {
   const id = crypto.randomUUID();
@@ -80,6 +82,16 @@ function renderPrompt(message) {
   log.scrollTop = log.scrollHeight;
 }
 
+function listen() {
+  events?.close();
+  events = new EventSource(`/api/chat/events?chatId=${encodeURIComponent(chatId)}`);
+  events.addEventListener("messages", (event) => {
+    const pushed = JSON.parse(event.data);
+    render(pushed.messages);
+    if (pushed.language && pushed.language !== language) applyChrome(pushed.language);
+  });
+}
+
 function render(messages) {
   for (const old of log.querySelectorAll("[data-kind=prompt] button")) old.disabled = true;
   for (const message of messages) {
@@ -94,7 +106,7 @@ async function send(content, echo) {
     const response = await fetch("/api/chat/messages", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ chatId, languageCode: navigator.language, content }),
+      body: JSON.stringify({ id: crypto.randomUUID(), chatId, languageCode: navigator.language, content }),
     });
     if (!response.ok) throw new Error(String(response.status));
     const reply = await response.json();
@@ -124,6 +136,7 @@ document.getElementById("restart").addEventListener("click", async () => {
   chatId = newChatId();
   log.replaceChildren();
   lastPrompt = null;
+  listen();
   void send({ kind: "text", text: "/start" }, null);
 });
 
@@ -132,6 +145,7 @@ async function boot() {
   for (const [code, texts] of Object.entries(chrome)) languageSelect.append(new Option(texts.name, code));
   const preferred = (navigator.language || "es").slice(0, 2).toLowerCase();
   applyChrome(chrome[preferred] ? preferred : "es");
+  listen();
   void send({ kind: "text", text: "/start" }, null);
 }
 

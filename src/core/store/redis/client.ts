@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from "ioredis";
-import { StoreUnavailableError } from "../sessions.js";
+import { StoreUnavailableError } from "../records.js";
 
 /** Client settings that turn an unreachable Redis into a quick error instead of a hung message. */
 export const REDIS_CLIENT_OPTIONS: RedisOptions = {

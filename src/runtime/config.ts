@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LANGUAGES } from "./core/i18n/languages.js";
+import { LANGUAGES } from "../core/i18n/languages.js";
 
 /**
  * The configuration contract of DESIGN.md, read once from the environment at start.
@@ -79,6 +79,15 @@ export const configSchema = z
         .optional(),
     ),
     WHATSAPP_ENABLED: flag,
+    WEB_CHAT_ENABLED: z.preprocess(
+      emptyAsUndefined,
+      z
+        .enum(["1", "0", "true", "false", "yes", "no", "on", "off"], {
+          message: "must be true or false (or 1/0, yes/no, on/off)",
+        })
+        .default("true")
+        .transform((value) => value === "1" || value === "true" || value === "yes" || value === "on"),
+    ),
     WHATSAPP_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default("./data/whatsapp")),
     CHROMIUM_PATH: z.preprocess(emptyAsUndefined, z.string().default("/usr/bin/chromium")),
     WHATSAPP_PAIRING_PHONE: z.preprocess(
@@ -97,7 +106,33 @@ export const configSchema = z
         .optional(),
     ),
     STAFF_WEBHOOK_URL: optionalUrl(/^https?:$/, "an http(s) URL"),
+    STAFF_WEBHOOK_SECRET: z.preprocess(
+      emptyAsUndefined,
+      z.string().min(32, { message: "must be at least 32 characters (openssl rand -hex 32)" }).optional(),
+    ),
     STAFF_TOKENS: optionalString,
+    CONTACT_KEY: z.preprocess(
+      emptyAsUndefined,
+      z.string().min(32, { message: "must be at least 32 characters (openssl rand -hex 32)" }).optional(),
+    ),
+    CONTACT_GRACE_DAYS: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ message: "must be a number of days" })
+        .min(0, { message: "must be 0 or more" })
+        .max(365, { message: "must be at most 365" })
+        .default(7),
+    ),
+    CASE_REMINDER_MINUTES: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ message: "must be a number of minutes" })
+        .int({ message: "must be a whole number of minutes" })
+        .min(0, { message: "must be 0 (no reminders) or more" })
+        .max(24 * 60, { message: "must be at most 1440 (a day)" })
+        .default(30),
+    ),
+    OFFICE_FILE: z.preprocess(emptyAsUndefined, z.string().default("office.yaml")),
     ANON_SECRET: z.preprocess(
       emptyAsUndefined,
       z.string().min(32, { message: "must be at least 32 characters (openssl rand -hex 32)" }).optional(),
@@ -121,6 +156,28 @@ export const configSchema = z
         message: "is required when TELEGRAM_WEBHOOK_URL is set, so that forged updates are refused",
       });
     }
+    if (config.STAFF_TELEGRAM_CHAT_ID && !config.TELEGRAM_BOT_TOKEN) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["TELEGRAM_BOT_TOKEN"],
+        message: "is required when STAFF_TELEGRAM_CHAT_ID is set: the bot writes to the staff group",
+      });
+    }
+    if (config.STAFF_WEBHOOK_URL && !config.STAFF_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["STAFF_WEBHOOK_SECRET"],
+        message: "is required when STAFF_WEBHOOK_URL is set: it signs every notification (openssl rand -hex 32)",
+      });
+    }
+    if (casesEnabled(config) && !config.CONTACT_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["CONTACT_KEY"],
+        message:
+          "is required when hand-off to staff is on (STAFF_TELEGRAM_CHAT_ID or STAFF_WEBHOOK_URL): it encrypts the one way to reach a person who asks for staff (openssl rand -hex 32)",
+      });
+    }
     if (config.REDIS_URL && !config.ANON_SECRET) {
       ctx.addIssue({
         code: "custom",
@@ -132,6 +189,11 @@ export const configSchema = z
   });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Hand-off cases are on when someone on the staff side will see them: the staff group or a webhook. */
+export function casesEnabled(config: Pick<Config, "STAFF_TELEGRAM_CHAT_ID" | "STAFF_WEBHOOK_URL">): boolean {
+  return Boolean(config.STAFF_TELEGRAM_CHAT_ID || config.STAFF_WEBHOOK_URL);
+}
 
 /** A configuration value the program cannot run with; its message is the one line an operator sees. */
 export class ConfigError extends Error {

@@ -1,7 +1,8 @@
+import { TelegramStartError } from "../channels/telegram/channel.js";
+import { FlowFileError } from "../core/flows/load.js";
+import { OfficeFileError } from "../core/office/office.js";
 import { startPuente } from "./app.js";
-import { TelegramStartError } from "./channels/telegram/channel.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { FlowFileError } from "./core/flows/load.js";
 import { createLogger } from "./log.js";
 
 /** Starts Puente from the environment; a configuration or flow problem stops it with one line. */
@@ -19,7 +20,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof TelegramStartError) console.error(error.message);
+  if (error instanceof ConfigError || error instanceof TelegramStartError || error instanceof OfficeFileError)
+    console.error(error.message);
   else if (error instanceof FlowFileError) console.error(`Flow file error: ${error.message}`);
   else if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
     console.error(`Cannot listen: ${(error as Error).message}. Set HTTP_PORT to a free port.`);

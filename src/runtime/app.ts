@@ -1,0 +1,229 @@
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import type { ServerType } from "@hono/node-server";
+import type { Logger } from "pino";
+import { Channels } from "../channels/port.js";
+import { TelegramChannel } from "../channels/telegram/channel.js";
+import { WebChannel } from "../channels/web/channel.js";
+import { LEASE_TTL_MS, WhatsAppRunner } from "../channels/whatsapp/run.js";
+import { AnonymousResponses } from "../core/anonymity/responses.js";
+import { Cases } from "../core/cases/cases.js";
+import { ContactCipher } from "../core/cases/contact.js";
+import { CommandReader } from "../core/engine/commands.js";
+import { Conversation } from "../core/engine/conversation.js";
+import type { EffectRunner } from "../core/engine/effects.js";
+import { Engine } from "../core/engine/engine.js";
+import { Renderer } from "../core/engine/render.js";
+import { compileFlows, type Flow } from "../core/flows/compile.js";
+import { createTexts, readLocales, type Texts } from "../core/i18n/texts.js";
+import { loadOffice, type Office } from "../core/office/office.js";
+import { officeGlobals } from "../core/office/render.js";
+import type { QueueName, QueuePolicy } from "../core/store/jobs.js";
+import { StaffGroupActions } from "../staff/telegram/group.js";
+import { StaffGroupNotifier } from "../staff/telegram/notifier.js";
+import { StaffWebhook } from "../staff/webhook/webhook.js";
+import { type Config, casesEnabled } from "./config.js";
+import { PuenteEffects } from "./effects.js";
+import { createHttpApp, listen } from "./http.js";
+import { openStores, type Stores } from "./stores.js";
+import { serveWhatsApp, startWork } from "./work.js";
+
+/** The parts of the program that know no platform: texts, flows, the office, the engine, cases. */
+export interface Core {
+  texts: Texts;
+  flows: Map<string, Flow>;
+  office: Office;
+  engine: Engine;
+  responses: AnonymousResponses;
+  /** Undefined while hand-off to staff is off (no staff group nor webhook configured). */
+  cases: Cases | undefined;
+  /** The channels running here, filled once they are built: pushes go through them. */
+  channels: Channels;
+}
+
+export type CoreStores = Pick<Stores, "sessions" | "responses" | "cases" | "caseIndex" | "jobs">;
+
+export interface CoreOptions {
+  /** Wraps the effect runner (tests record or break effects). */
+  effects?: (runner: EffectRunner) => EffectRunner;
+  now?: () => Date;
+}
+
+/** Builds texts, flows (compiled once, here), the office and the engine on the given stores. */
+export function buildCore(config: Config, logger: Logger, stores: CoreStores, options: CoreOptions = {}): Core {
+  const resources = readLocales(config.LOCALES_DIR);
+  const office = loadOffice(config.OFFICE_FILE);
+  const texts = createTexts(
+    resources,
+    officeGlobals(office, createTexts(resources), { contactDays: String(config.CONTACT_GRACE_DAYS) }),
+  );
+  const flows = compileFlows(config.FLOWS_DIR, texts);
+  const anonSecret = config.ANON_SECRET ?? randomBytes(32).toString("hex");
+  const responses = new AnonymousResponses(flows, stores.responses, anonSecret);
+  const cipher = config.CONTACT_KEY ? new ContactCipher(config.CONTACT_KEY) : undefined;
+  const cases =
+    casesEnabled(config) && cipher
+      ? new Cases({
+          records: stores.cases,
+          index: stores.caseIndex,
+          jobs: stores.jobs,
+          cipher,
+          graceMs: config.CONTACT_GRACE_DAYS * 24 * 3600 * 1000,
+          surfaces: { staffGroup: Boolean(config.STAFF_TELEGRAM_CHAT_ID), webhook: Boolean(config.STAFF_WEBHOOK_URL) },
+          logger,
+          ...(options.now ? { now: options.now } : {}),
+        })
+      : undefined;
+  const conversation = new Conversation({
+    flows,
+    texts,
+    render: new Renderer(texts, flows),
+    commands: new CommandReader(texts),
+    office,
+    casesEnabled: cases !== undefined,
+  });
+  const channels = new Channels();
+  const runner = new PuenteEffects({ responses, cases, cipher, channels, jobs: stores.jobs, logger });
+  const engine = new Engine({
+    store: stores.sessions,
+    conversation,
+    effects: options.effects?.(runner) ?? runner,
+    participation: responses,
+    texts,
+    anonSecret,
+    sessionIdleSeconds: config.SESSION_IDLE_HOURS * 3600,
+    defaultLanguage: config.DEFAULT_LANGUAGE,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  return { texts, flows, office, engine, responses, cases, channels };
+}
+
+export interface Puente extends Core {
+  stores: Stores;
+  telegram: TelegramChannel | undefined;
+  whatsapp: WhatsAppRunner | undefined;
+  /** The port the HTTP server listens on (useful when HTTP_PORT=0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends CoreOptions {
+  /** Retry policies of the job queues (tests shorten the waits). */
+  policies?: Record<QueueName, QueuePolicy>;
+  recoverEveryMs?: number;
+  sweepEveryMs?: number;
+}
+
+/** The composition root: stores, core, channels, staff surfaces, background work, one HTTP server. */
+export async function startPuente(config: Config, logger: Logger, options: StartOptions = {}): Promise<Puente> {
+  const stores = openStores(
+    { url: config.REDIS_URL, prefix: config.REDIS_PREFIX, ...(options.policies ? { policies: options.policies } : {}) },
+    logger,
+  );
+  const core = buildCore(config, logger, stores, options);
+  const { engine, texts, flows, office, cases, channels } = core;
+  const app = createHttpApp(logger, async () => {
+    await stores.sessions.read("healthz"); // throws when Redis does not answer: /healthz then says 503
+    return { store: stores.kind, flows: [...flows.keys()], cases: cases !== undefined };
+  });
+  if (config.WEB_CHAT_ENABLED) {
+    const web = new WebChannel({ engine, texts, mailbox: stores.mailbox });
+    channels.add(web);
+    app.route("/", web.routes());
+  }
+  const staffActions = new StaffGroupActions({
+    chatId: config.STAFF_TELEGRAM_CHAT_ID,
+    cases,
+    texts,
+    office,
+    facts: stores.facts,
+    logger,
+  });
+  const telegram = config.TELEGRAM_BOT_TOKEN
+    ? new TelegramChannel({
+        token: config.TELEGRAM_BOT_TOKEN,
+        apiRoot: config.TELEGRAM_API_ROOT,
+        webhook:
+          config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET
+            ? { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET }
+            : undefined,
+        engine,
+        texts,
+        facts: stores.facts,
+        defaultLanguage: config.DEFAULT_LANGUAGE,
+        logger,
+        onGroupUpdate: (ctx) => staffActions.handle(ctx),
+      })
+    : undefined;
+  if (telegram) {
+    channels.add(telegram);
+    app.route("/", telegram.routes());
+  }
+  const notifier =
+    telegram && cases && config.STAFF_TELEGRAM_CHAT_ID
+      ? new StaffGroupNotifier({
+          api: telegram.bot.api,
+          chatId: config.STAFF_TELEGRAM_CHAT_ID,
+          cases,
+          texts,
+          office,
+          logger,
+        })
+      : undefined;
+  const webhook =
+    cases && config.STAFF_WEBHOOK_URL && config.STAFF_WEBHOOK_SECRET
+      ? new StaffWebhook({ url: config.STAFF_WEBHOOK_URL, secret: config.STAFF_WEBHOOK_SECRET, cases, logger })
+      : undefined;
+  const whatsapp = config.WHATSAPP_ENABLED
+    ? new WhatsAppRunner({
+        dataDir: config.WHATSAPP_DATA_DIR,
+        chromiumPath: config.CHROMIUM_PATH,
+        pairingPhone: config.WHATSAPP_PAIRING_PHONE,
+        engine,
+        texts,
+        facts: stores.facts,
+        lease: stores.lease("whatsapp", LEASE_TTL_MS),
+        defaultLanguage: config.DEFAULT_LANGUAGE,
+        logger,
+        whileReady: (channel) => serveWhatsApp(channel, { cases, jobs: stores.jobs, notifier, logger }),
+      })
+    : undefined;
+  if (whatsapp) channels.add(whatsapp);
+
+  const server: ServerType = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
+  const port = (server.address() as AddressInfo).port;
+  let stopWork: () => Promise<void> = async () => {};
+  const close = async () => {
+    await stopWork();
+    for (const channel of channels.all()) await channel.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await stores.close();
+  };
+  try {
+    await telegram?.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  // WhatsApp starts in the background: a browser and a pairing must never hold up the rest of the bot.
+  await whatsapp?.start();
+  stopWork = startWork({
+    engine,
+    cases,
+    jobs: stores.jobs,
+    office,
+    notifier,
+    webhook,
+    reminderMs: config.CASE_REMINDER_MINUTES * 60_000,
+    logger,
+    ...(options.recoverEveryMs ? { recoverEveryMs: options.recoverEveryMs } : {}),
+    ...(options.sweepEveryMs ? { sweepEveryMs: options.sweepEveryMs } : {}),
+  });
+  if (!cases)
+    logger.info(
+      "hand-off to staff is off: set STAFF_TELEGRAM_CHAT_ID or STAFF_WEBHOOK_URL (and CONTACT_KEY) to turn it on",
+    );
+  logger.info({ port, flows: [...flows.keys()] }, `web chat on http://localhost:${port}/`);
+  return { ...core, stores, port, telegram, whatsapp, close };
+}

@@ -1,0 +1,117 @@
+import type { Logger } from "pino";
+import type { CaseIndex } from "../core/store/cases.js";
+import {
+  DEFAULT_POLICIES,
+  type FailedJob,
+  type JobQueue,
+  type QueueName,
+  type QueuePolicy,
+} from "../core/store/jobs.js";
+import type { KeyValueStore } from "../core/store/keyvalue.js";
+import { type Lease, LocalLease, RedisLease } from "../core/store/lease.js";
+import type { Mailbox } from "../core/store/mailbox.js";
+import { MemoryCaseIndex } from "../core/store/memory/cases.js";
+import { MemoryJobQueue } from "../core/store/memory/jobs.js";
+import { MemoryKeyValueStore } from "../core/store/memory/keyvalue.js";
+import { MemoryMailbox } from "../core/store/memory/mailbox.js";
+import { MemoryRecordStore } from "../core/store/memory/records.js";
+import { MemoryResponseStore } from "../core/store/memory/responses.js";
+import type { RecordStore } from "../core/store/records.js";
+import { RedisCaseIndex } from "../core/store/redis/cases.js";
+import { closeRedis, openRedis } from "../core/store/redis/client.js";
+import { BullJobQueue } from "../core/store/redis/jobs.js";
+import { RedisKeyValueStore } from "../core/store/redis/keyvalue.js";
+import { RedisMailbox } from "../core/store/redis/mailbox.js";
+import { RedisRecordStore } from "../core/store/redis/records.js";
+import { RedisResponseStore } from "../core/store/redis/responses.js";
+import type { ResponseStore } from "../core/store/responses.js";
+
+export interface Stores {
+  sessions: RecordStore;
+  responses: ResponseStore;
+  facts: KeyValueStore;
+  cases: RecordStore;
+  caseIndex: CaseIndex;
+  jobs: JobQueue;
+  mailbox: Mailbox;
+  /** A lease by name: in Redis one holder among all replicas; in memory this process holds it. */
+  lease(name: string, ttlMs: number): Lease;
+  kind: "redis" | "memory";
+  close(): Promise<void>;
+}
+
+export interface StoreSettings {
+  /** Unset: everything in this process's memory. */
+  url: string | undefined;
+  prefix: string;
+  /** Retry policies of the job queues (tests shorten the waits). */
+  policies?: Record<QueueName, QueuePolicy>;
+}
+
+/** Redis when a URL is given (one connection for every store, BullMQ its own), else memory, said loudly. */
+export function openStores({ url, prefix, policies = DEFAULT_POLICIES }: StoreSettings, logger: Logger): Stores {
+  const failedJob = (failure: FailedJob) =>
+    logger.error(
+      { queue: failure.queue, job: failure.id, attempts: failure.attempts, err: failure.reason },
+      "job failed for good after its last try; staff can retry it",
+    );
+  if (url) {
+    const report = throttled(30_000, (message) => logger.error({ err: message }, "Redis connection problem"));
+    const redis = openRedis(url, report);
+    const jobs = new BullJobQueue(url, prefix, policies, failedJob, report);
+    const mailbox = new RedisMailbox(redis, prefix);
+    return {
+      sessions: new RedisRecordStore(redis, prefix, "s"),
+      responses: new RedisResponseStore(redis, prefix),
+      facts: new RedisKeyValueStore(redis, prefix),
+      cases: new RedisRecordStore(redis, prefix, "c"),
+      caseIndex: new RedisCaseIndex(redis, prefix),
+      jobs,
+      mailbox,
+      lease: (name, ttlMs) => new RedisLease(redis, prefix, name, ttlMs),
+      kind: "redis",
+      close: async () => {
+        await jobs.close();
+        await mailbox.close();
+        await closeRedis(redis);
+      },
+    };
+  }
+  logger.warn(
+    "REDIS_URL is not set: sessions, responses and cases are kept in memory and lost on restart. Good for trying the bot, never for production.",
+  );
+  const sessions = new MemoryRecordStore();
+  const cases = new MemoryRecordStore();
+  const facts = new MemoryKeyValueStore();
+  const jobs = new MemoryJobQueue(policies, failedJob);
+  const mailbox = new MemoryMailbox();
+  return {
+    sessions,
+    responses: new MemoryResponseStore(),
+    facts,
+    cases,
+    caseIndex: new MemoryCaseIndex(),
+    jobs,
+    mailbox,
+    lease: () => new LocalLease(),
+    kind: "memory",
+    close: async () => {
+      await jobs.close();
+      await mailbox.close();
+      facts.close();
+      await sessions.close();
+      await cases.close();
+    },
+  };
+}
+
+/** Calls `report` at most once per period: a Redis outage must not flood the log. */
+function throttled(periodMs: number, report: (message: string) => void): (message: string) => void {
+  let last = 0;
+  return (message) => {
+    const now = Date.now();
+    if (now - last < periodMs) return;
+    last = now;
+    report(message);
+  };
+}

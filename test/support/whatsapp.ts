@@ -1,0 +1,58 @@
+import { EventEmitter } from "node:events";
+import type WAWebJS from "whatsapp-web.js";
+import type { WhatsAppClientPort, WhatsAppMessage } from "../../src/channels/whatsapp/channel.js";
+
+/** The real Client must fit the port the channel uses: if whatsapp-web.js changes, this stops compiling. */
+const realClientFits = (client: WAWebJS.Client): WhatsAppClientPort => client;
+void realClientFits;
+
+/**
+ * A WhatsApp client in memory: people's messages go in, the bot's messages are recorded, media a
+ * person sent can be fetched again by id (as WhatsApp Web keeps it).
+ */
+export class FakeWhatsAppClient extends EventEmitter implements WhatsAppClientPort {
+  readonly sent: Array<{ chatId: string; text: string; at: number }> = [];
+  readonly media = new Map<string, { data: string; mimetype: string; filename?: string }>();
+  initialized = false;
+  destroyed = false;
+
+  async initialize(): Promise<void> {
+    this.initialized = true;
+    this.emit("qr", "2@fake-qr-code");
+  }
+
+  async sendMessage(chatId: string, content: string): Promise<unknown> {
+    this.sent.push({ chatId, text: content, at: performance.now() });
+    return {};
+  }
+
+  async getMessageById(messageId: string): Promise<Pick<WAWebJS.Message, "hasMedia" | "downloadMedia">> {
+    const media = this.media.get(messageId);
+    return {
+      hasMedia: media !== undefined,
+      downloadMedia: async () => media as WAWebJS.MessageMedia,
+    };
+  }
+
+  async destroy(): Promise<void> {
+    this.destroyed = true;
+  }
+
+  to(chatId: string): string[] {
+    return this.sent.filter((m) => m.chatId === chatId).map((m) => m.text);
+  }
+}
+
+let serial = 0;
+
+/** A message as whatsapp-web.js gives it, from a person's chat. */
+export const waMessage = (from: string, body: string, extra: Partial<WhatsAppMessage> = {}): WhatsAppMessage => ({
+  id: { id: `3EB0${(++serial).toString(16).padStart(16, "0").toUpperCase()}` },
+  from,
+  body,
+  type: "chat" as WAWebJS.MessageTypes,
+  fromMe: false,
+  isStatus: false,
+  timestamp: Math.floor(Date.now() / 1000),
+  ...extra,
+});
