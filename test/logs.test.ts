@@ -1,21 +1,8 @@
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { RedisRecordStore } from "../src/core/store/redis/records.js";
-import { engineOn, memoryStore, Person } from "./support/puente.js";
+import { capturingLogger, engineOn, memoryStore, Person } from "./support/puente.js";
 
 /** Logs hold no message text and no raw user ids, at the most talkative level, on a good day and a bad one. */
-function capturingLogger() {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  return { logger: pino({ level: "trace" }, sink), lines };
-}
-
 describe("logs", () => {
   it("never hold what people wrote nor their chat ids", async () => {
     const { logger, lines } = capturingLogger();

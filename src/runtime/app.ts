@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import type { ServerType } from "@hono/node-server";
 import type { Logger } from "pino";
 import { Channels } from "../channels/port.js";
-import { TelegramChannel } from "../channels/telegram/channel.js";
+import { TelegramChannel, type TelegramPace } from "../channels/telegram/channel.js";
 import { WebChannel } from "../channels/web/channel.js";
+import type { WhatsAppClientPort } from "../channels/whatsapp/channel.js";
 import { LEASE_TTL_MS, WhatsAppRunner } from "../channels/whatsapp/run.js";
 import { AnonymousResponses } from "../core/anonymity/responses.js";
 import { Cases } from "../core/cases/cases.js";
@@ -113,6 +114,10 @@ export interface StartOptions extends CoreOptions {
   policies?: Record<QueueName, QueuePolicy>;
   recoverEveryMs?: number;
   sweepEveryMs?: number;
+  /** How fast Telegram messages go out; Telegram's own limits unless a test gives others. */
+  telegramPace?: TelegramPace;
+  /** The WhatsApp client to drive; whatsapp-web.js's real one unless a test gives a fake. */
+  whatsappClient?: () => WhatsAppClientPort;
 }
 
 /** The composition root: stores, core, channels, staff surfaces, background work, one HTTP server. */
@@ -154,6 +159,7 @@ export async function startPuente(config: Config, logger: Logger, options: Start
         defaultLanguage: config.DEFAULT_LANGUAGE,
         logger,
         onGroupUpdate: (ctx) => staffActions.handle(ctx),
+        ...(options.telegramPace ? { pace: options.telegramPace } : {}),
       })
     : undefined;
   if (telegram) {
@@ -187,6 +193,7 @@ export async function startPuente(config: Config, logger: Logger, options: Start
         defaultLanguage: config.DEFAULT_LANGUAGE,
         logger,
         whileReady: (channel) => serveWhatsApp(channel, { cases, jobs: stores.jobs, notifier, logger }),
+        ...(options.whatsappClient ? { makeClient: options.whatsappClient } : {}),
       })
     : undefined;
   if (whatsapp) channels.add(whatsapp);

@@ -110,13 +110,11 @@ export function serveWhatsApp(
     const address = current && cases.contact(current);
     if (!current || !address) return;
     if (job.data.type === "push") {
-      await channel.send(address.chatId, job.data.messages, job.data.lng);
+      await channel.push(address.chatId, job.data.messages, job.data.lng);
       return;
     }
     const file = await channel.media(address.chatId, job.data.ref);
-    if (file && notifier) await notifier.media(current, file);
-    else if (notifier)
-      await notifier.run({ type: "relay", caseId: current.id, entryId: info.id, media: job.data.what });
+    await notifier?.media(current, file, job.data.what);
   });
   return () => worker.close();
 }

@@ -71,6 +71,12 @@ export interface BotMessage {
   editDate?: number;
   /** Body of the sendMessage call */
   body: ApiBody;
+  /** The message this one replies to (reply_parameters), in the same chat. */
+  replyTo?: number;
+  /** What a media message carries ("photo", "document", "copy" of a person's message); its caption is `text`. */
+  media?: string;
+  /** For a copy: where it was copied from. */
+  copiedFrom?: { chatId: number; messageId: number };
 }
 export interface CallbackAnswer {
   text?: string;
@@ -144,6 +150,26 @@ export interface Person {
   waitForMessages(count: number, timeoutMs?: number): Promise<BotMessage[]>;
 }
 
+/** A member of a group the bot is in: writes, replies, taps buttons of the bot's messages. */
+export interface GroupMember {
+  readonly user: User;
+  send(text: string): Update;
+  /** A reply to a message of the group (the bot's or a member's), as a text. */
+  reply(messageId: number, text: string): Update;
+  /** A reply with a photo instead of a text. */
+  replyPhoto(messageId: number, caption?: string): Update;
+  tap(messageId: number, callbackData: string, opts?: { unchecked?: boolean }): Update;
+  tapButton(label: string, messageId?: number): Update;
+}
+
+/** A group (a supergroup, as Telegram makes them today) with the bot in it. */
+export interface Group {
+  readonly chat: Chat.SupergroupChat;
+  member(opts?: { userId?: number; firstName?: string }): GroupMember;
+  messages(): BotMessage[];
+  waitForMessages(count: number, timeoutMs?: number): Promise<BotMessage[]>;
+}
+
 /** Thrown inside a method handler to answer `{ ok: false, error_code, description }`. */
 export class BotApiError extends Error {
   constructor(
@@ -157,6 +183,8 @@ export class BotApiError extends Error {
 
 type Handler = (body: ApiBody, res?: ServerResponse) => unknown;
 type NonChannelMessage = Message & Update.NonChannel;
+/** What Telegram puts in `reply_to_message`: a message without a reply of its own. */
+type ReplyMessage = NonNullable<Message["reply_to_message"]>;
 
 interface ChatState {
   chat: Chat;
@@ -813,6 +841,60 @@ export class BotApiEmulator {
     return person;
   }
 
+  /** A supergroup with the bot in it, such as a staff group; its members act in it. */
+  group(opts: ChatOptions = {}): Group {
+    const chat: Chat.SupergroupChat = {
+      id: opts.chatId ?? -1_002_000_000_001,
+      type: "supergroup",
+      title: opts.title ?? "Equipo de la oficina",
+    };
+    this.chatState(chat);
+    const member = (memberOpts: { userId?: number; firstName?: string } = {}): GroupMember => {
+      const userId = memberOpts.userId ?? this.nextUserId++;
+      const user: User = { id: userId, is_bot: false, first_name: memberOpts.firstName ?? `Miembro ${userId}` };
+      const send = (content: MessageContent) => this.enqueue({ message: this.userMessage(chat, user, content) });
+      // What Telegram puts in reply_to_message: the message replied to, without its own reply.
+      const replyTo = (messageId: number): ReplyMessage => {
+        const state = this.chatState(chat);
+        const bot = state.botMessages.get(messageId);
+        const found: Message | undefined = bot ? this.asMessage(state, bot) : state.userMessages.get(messageId);
+        if (!found) throw new Error(`reply: no message ${messageId} in group ${chat.id}`);
+        const { reply_to_message: _nested, ...replied } = found;
+        return replied as ReplyMessage;
+      };
+      const tapIn = (messageId: number, data: string, unchecked = false) =>
+        this.tap(chat, user, messageId, data, unchecked);
+      return {
+        user,
+        send: (text) => {
+          const entities = commandEntities(text);
+          return send({ text, ...(entities.length ? { entities } : {}) });
+        },
+        reply: (messageId, text) => {
+          const entities = commandEntities(text);
+          return send({ text, reply_to_message: replyTo(messageId), ...(entities.length ? { entities } : {}) });
+        },
+        replyPhoto: (messageId, caption) =>
+          send({ photo: this.photoSizes(), reply_to_message: replyTo(messageId), ...(caption ? { caption } : {}) }),
+        tap: (messageId, data, tapOpts) => tapIn(messageId, data, tapOpts?.unchecked),
+        tapButton: (label, messageId) => {
+          for (const m of this.messages(chat.id).reverse()) {
+            if (messageId !== undefined && m.messageId !== messageId) continue;
+            const button = m.buttons.find((b) => b.text === label && b.callbackData !== undefined);
+            if (button?.callbackData !== undefined) return tapIn(m.messageId, button.callbackData);
+          }
+          throw new Error(`tapButton: no button "${label}" in group ${chat.id}`);
+        },
+      };
+    };
+    return {
+      chat,
+      member,
+      messages: () => this.messages(chat.id),
+      waitForMessages: (count, timeoutMs) => this.waitForMessages(chat.id, count, timeoutMs),
+    };
+  }
+
   /** A message in a basic group (type "group", negative id), from `from` or a new user. */
   groupMessage(text: string, opts: ChatOptions & { from?: User } = {}): Update {
     const chat: Chat.GroupChat = {
@@ -916,7 +998,8 @@ export class BotApiEmulator {
       return this.fail(res, new BotApiError(404, "Not Found"));
 
     let body: ApiBody = Object.fromEntries(url.searchParams);
-    const raw = Buffer.concat(chunks).toString("utf8");
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString("utf8");
     const type = req.headers["content-type"] ?? "";
     try {
       if (raw && type.includes("json")) {
@@ -924,6 +1007,15 @@ export class BotApiEmulator {
         if (isRecord(parsed)) body = { ...body, ...parsed };
       } else if (raw && type.includes("x-www-form-urlencoded")) {
         body = { ...body, ...Object.fromEntries(new URLSearchParams(raw)) };
+      } else if (bytes.length && type.includes("multipart/form-data")) {
+        // Files (an InputFile) come as multipart: fields as text, files kept by name with their size.
+        const form = await new Request("http://emulator/", {
+          method: "POST",
+          headers: { "content-type": type },
+          body: bytes,
+        }).formData();
+        for (const [name, value] of form.entries())
+          body[name] = typeof value === "string" ? value : { file: value.name, size: value.size, type: value.type };
       }
     } catch {
       return this.fail(res, bad("can't parse JSON request body"));
@@ -1006,6 +1098,9 @@ export class BotApiEmulator {
         return true;
       },
       sendMessage: (body) => this.sendMessage(body),
+      copyMessage: (body) => this.copyMessage(body),
+      sendPhoto: (body) => this.sendMedia(body, "photo"),
+      sendDocument: (body) => this.sendMedia(body, "document"),
       editMessageText: (body) => this.editMessage(body, true),
       editMessageReplyMarkup: (body) => this.editMessage(body, false),
       answerCallbackQuery: (body) => {
@@ -1131,6 +1226,7 @@ export class BotApiEmulator {
     const parseMode = optString(body, "parse_mode");
     const text = checkedText(source, parseMode);
     const replyMarkup = readMarkup(body, false);
+    const replyTo = this.replyTarget(state, body);
     const record: BotMessage = {
       chatId: state.chat.id,
       messageId: state.nextMessageId++,
@@ -1142,6 +1238,67 @@ export class BotApiEmulator {
       edits: 0,
       date: now(),
       body,
+      ...(replyTo !== undefined ? { replyTo } : {}),
+    };
+    state.botMessages.set(record.messageId, record);
+    return this.asMessage(state, record);
+  }
+
+  /** The message a reply_parameters names, checked as Telegram does. */
+  private replyTarget(state: ChatState, body: ApiBody): number | undefined {
+    const parameters = optJson(body, "reply_parameters", "reply parameters");
+    if (!isRecord(parameters) || typeof parameters.message_id !== "number") return undefined;
+    const exists = state.botMessages.has(parameters.message_id) || state.userMessages.has(parameters.message_id);
+    if (!exists && parameters.allow_sending_without_reply !== true) throw bad("message to be replied not found");
+    return exists ? parameters.message_id : undefined;
+  }
+
+  /** A copy of a message a person sent, without saying who sent it (no forward header). */
+  private copyMessage(body: ApiBody): { message_id: number } {
+    const target = this.chatFor(body);
+    const fromId = Number(optString(body, "from_chat_id"));
+    const messageId = optNumber(body, "message_id");
+    const from = this.chats.get(fromId);
+    const original = messageId === undefined ? undefined : from?.userMessages.get(messageId);
+    if (!original || messageId === undefined) throw bad("message to copy not found");
+    const caption = optString(body, "caption");
+    const media = ["photo", "document", "voice", "video", "sticker"].find((kind) => kind in original) ?? "text";
+    const replyTo = this.replyTarget(target, body);
+    const record: BotMessage = {
+      chatId: target.chat.id,
+      messageId: target.nextMessageId++,
+      text: caption ?? original.text ?? original.caption ?? "",
+      source: caption ?? original.text ?? "",
+      buttons: [],
+      edits: 0,
+      date: now(),
+      body,
+      media,
+      copiedFrom: { chatId: fromId, messageId },
+      ...(replyTo !== undefined ? { replyTo } : {}),
+    };
+    target.botMessages.set(record.messageId, record);
+    return { message_id: record.messageId };
+  }
+
+  /** A photo or a document the bot uploads (multipart), with its caption. */
+  private sendMedia(body: ApiBody, kind: "photo" | "document"): Message {
+    const state = this.chatFor(body);
+    const file = body[kind];
+    if (file === undefined) throw bad(`there is no ${kind} in the request`);
+    const caption = optString(body, "caption") ?? "";
+    const replyTo = this.replyTarget(state, body);
+    const record: BotMessage = {
+      chatId: state.chat.id,
+      messageId: state.nextMessageId++,
+      text: caption,
+      source: caption,
+      buttons: [],
+      edits: 0,
+      date: now(),
+      body,
+      media: kind,
+      ...(replyTo !== undefined ? { replyTo } : {}),
     };
     state.botMessages.set(record.messageId, record);
     return this.asMessage(state, record);
@@ -1231,7 +1388,13 @@ export class BotApiEmulator {
     return message;
   }
 
-  private tap(chat: Chat.PrivateChat, from: User, messageId: number, data: string, unchecked = false): Update {
+  private tap(
+    chat: Exclude<Chat, Chat.ChannelChat>,
+    from: User,
+    messageId: number,
+    data: string,
+    unchecked = false,
+  ): Update {
     const state = this.chatState(chat);
     const record = state.botMessages.get(messageId);
     if (!record) throw new Error(`tap: the bot sent no message ${messageId} to chat ${chat.id}`);

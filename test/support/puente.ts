@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { Writable } from "node:stream";
 import { Redis } from "ioredis";
 import { type Logger, pino } from "pino";
 import type { Effect, EffectRunner } from "../../src/core/engine/effects.js";
@@ -26,6 +27,39 @@ export const CASES_ON = {
   CONTACT_KEY: TEST_CONTACT_KEY,
 };
 export const quiet = pino({ level: "silent" });
+
+/** A logger at the most talkative level whose lines a test reads back. */
+export function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { logger: pino({ level: "trace" }, sink), lines };
+}
+
+/** Every key under a prefix (and its job queues), with its value as text, for scanning what is kept. */
+export async function dumpRedis(prefix: string): Promise<Map<string, string>> {
+  const redis = new Redis(REDIS_URL);
+  const dump = new Map<string, string>();
+  for (const pattern of [`${prefix}:*`, `{${prefix}:jobs}:*`]) {
+    for (const key of await redis.keys(pattern)) {
+      const type = await redis.type(key);
+      let value = "";
+      if (type === "string") value = (await redis.get(key)) ?? "";
+      else if (type === "hash") value = JSON.stringify(await redis.hgetall(key));
+      else if (type === "list") value = JSON.stringify(await redis.lrange(key, 0, -1));
+      else if (type === "set") value = JSON.stringify(await redis.smembers(key));
+      else if (type === "zset") value = JSON.stringify(await redis.zrange(key, "0", "-1", "WITHSCORES"));
+      else if (type === "stream") value = JSON.stringify(await redis.xrange(key, "-", "+"));
+      dump.set(key, value);
+    }
+  }
+  await redis.quit();
+  return dump;
+}
 
 export function testPrefix(name: string): string {
   return `puente-test:${name}:${randomUUID().slice(0, 8)}`;
@@ -71,6 +105,7 @@ export interface EngineTestOptions {
   stores?: Partial<CoreStores>;
   effects?: (runner: EffectRunner) => EffectRunner;
   logger?: Logger;
+  now?: () => Date;
 }
 
 /** The engine on a session store, the rest in memory unless given. */
@@ -96,7 +131,12 @@ export function engineOn(
             if (effect.kind === "record-response" && recordInto) {
               const flow = core.flows.get(effect.flow);
               if (flow?.submission !== "case")
-                recordInto.push({ flow: effect.flow, version: effect.version, lng: effect.lng, answers: effect.answers });
+                recordInto.push({
+                  flow: effect.flow,
+                  version: effect.version,
+                  lng: effect.lng,
+                  answers: effect.answers,
+                });
               return;
             }
             if (effect.kind === "open-case" && openInto) {
@@ -108,7 +148,10 @@ export function engineOn(
           },
         })
       : options.effects;
-  const core = buildCore(testConfig(overrides), options.logger ?? quiet, stores, effects ? { effects } : {});
+  const core = buildCore(testConfig(overrides), options.logger ?? quiet, stores, {
+    ...(effects ? { effects } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   return core;
 }
 

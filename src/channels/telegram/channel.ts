@@ -2,11 +2,11 @@ import { autoRetry } from "@grammyjs/auto-retry";
 import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
 import { apiThrottler } from "@grammyjs/transformer-throttler";
 import { Bot, type Context, GrammyError, HttpError, webhookCallback } from "grammy";
-import type { InlineKeyboardMarkup } from "grammy/types";
+import type { InlineKeyboardMarkup, MaybeInaccessibleMessage } from "grammy/types";
 import { Hono } from "hono";
 import type { Logger } from "pino";
 import { COMMANDS } from "../../core/engine/commands.js";
-import type { OutboundMessage } from "../../core/engine/messages.js";
+import type { InboundMessage, OutboundMessage } from "../../core/engine/messages.js";
 import { parseToken } from "../../core/engine/tokens.js";
 import { LANGUAGES, type Language } from "../../core/i18n/languages.js";
 import type { Texts } from "../../core/i18n/texts.js";
@@ -30,7 +30,21 @@ export interface TelegramOptions {
    * private chats. Unset: groups get silence.
    */
   onGroupUpdate?: (ctx: Context) => Promise<void>;
+  /** How fast to send; Telegram's limits unless a test against an emulator needs no waiting. */
+  pace?: TelegramPace;
 }
+
+/**
+ * Sends to one chat come in bursts of `burst`, `burst` more every `refillMs`; to a group, one every
+ * `groupMinMs` at most (Telegram allows a bot about 20 messages a minute in a group).
+ */
+export interface TelegramPace {
+  burst: number;
+  refillMs: number;
+  groupMinMs: number;
+}
+
+export const TELEGRAM_PACE: TelegramPace = { burst: 3, refillMs: 3000, groupMinMs: 1000 };
 
 type Reply = Awaited<ReturnType<Receiver["handle"]>>;
 
@@ -54,6 +68,8 @@ export class TelegramChannel implements Channel {
   readonly bot: Bot;
   #runner: RunnerHandle | undefined;
   #started = false;
+  /** Chats whose message is being answered here: a push to them waits, so it never overtakes the reply. */
+  readonly #answering = new Map<number, Promise<void>>();
 
   constructor(private readonly options: TelegramOptions) {
     this.bot = new Bot(options.token, { client: options.apiRoot ? { apiRoot: options.apiRoot } : {} });
@@ -78,10 +94,23 @@ export class TelegramChannel implements Channel {
     }
     // After the first call, so that a wrong token or an unreachable API fails at once, not after retries.
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
-    // About one message a second per chat, in bursts of three; 30 a second in all.
+    // About one message a second per chat, in bursts of three; one a second to a group; 30 a second in all.
+    const pace = this.options.pace ?? TELEGRAM_PACE;
     this.bot.api.config.use(
       apiThrottler({
-        out: { maxConcurrent: 1, reservoir: 3, reservoirRefreshAmount: 3, reservoirRefreshInterval: 3000 },
+        out: {
+          maxConcurrent: 1,
+          reservoir: pace.burst,
+          reservoirRefreshAmount: pace.burst,
+          reservoirRefreshInterval: pace.refillMs,
+        },
+        group: {
+          maxConcurrent: 1,
+          minTime: pace.groupMinMs,
+          reservoir: 20,
+          reservoirRefreshAmount: 20,
+          reservoirRefreshInterval: 60_000 * (pace.groupMinMs / 1000),
+        },
       }),
     );
     await this.#registerCommands();
@@ -104,6 +133,7 @@ export class TelegramChannel implements Channel {
 
   async send(chatId: string, messages: OutboundMessage[]): Promise<boolean> {
     if (!this.#started) return false;
+    await this.#answering.get(Number(chatId))?.catch(() => undefined);
     await this.#send(Number(chatId), messages, undefined);
     return true;
   }
@@ -124,7 +154,7 @@ export class TelegramChannel implements Channel {
   }
 
   async #handle(ctx: Context): Promise<void> {
-    const { facts, engine } = this.options;
+    const { facts } = this.options;
     if (!(await facts.claim(`tg:u:${this.bot.botInfo.id}:${ctx.update.update_id}`, UPDATE_MEMORY_SECONDS))) return;
     const chat = ctx.chat ?? ctx.callbackQuery?.message?.chat;
     if (this.options.onGroupUpdate && (chat?.type === "group" || chat?.type === "supergroup")) {
@@ -137,17 +167,29 @@ export class TelegramChannel implements Channel {
       return;
     }
     if (reading.kind === "tap") await ctx.answerCallbackQuery().catch(() => undefined);
-    const reply = await engine.handle(reading.inbound);
     const chatId = Number(reading.inbound.chatId);
     const tapped = reading.kind === "tap" ? ctx.callbackQuery?.message : undefined;
-    if (tapped && reading.kind === "tap") {
-      const token = reading.inbound.content.kind === "choice" ? reading.inbound.content.token : "";
+    const answered = this.#answer(chatId, reading.inbound, tapped);
+    this.#answering.set(chatId, answered);
+    try {
+      await answered;
+    } finally {
+      if (this.#answering.get(chatId) === answered) this.#answering.delete(chatId);
+    }
+  }
+
+  /** The engine's reply to a message or a tap, and the tapped question closed or redrawn. */
+  async #answer(chatId: number, inbound: InboundMessage, tapped: MaybeInaccessibleMessage | undefined): Promise<void> {
+    const reply = await this.options.engine.handle(inbound);
+    if (tapped) {
+      const token = inbound.content.kind === "choice" ? inbound.content.token : "";
       if (await this.#editInPlace(chatId, tapped.message_id, token, reply)) return;
+      const question = "text" in tapped ? tapped : undefined;
       await this.#closeQuestion(
         chatId,
         tapped.message_id,
-        tapped.text ?? "",
-        tapped.reply_markup,
+        question?.text ?? "",
+        question?.reply_markup,
         token,
         reply.applied,
       );

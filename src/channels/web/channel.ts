@@ -47,6 +47,8 @@ export interface WebReply {
 
 export class WebChannel implements Channel {
   readonly kind = "web" as const;
+  /** Chats whose message is being answered here: a push to them waits, so it never overtakes the reply. */
+  readonly #answering = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: WebChatOptions) {}
 
@@ -55,6 +57,7 @@ export class WebChannel implements Channel {
   async stop(): Promise<void> {}
 
   async send(chatId: string, messages: OutboundMessage[], language?: Language): Promise<boolean> {
+    await this.#answering.get(chatId)?.catch(() => undefined);
     const reply: WebReply = { messages, language };
     await this.options.mailbox.post(this.#box(chatId), [JSON.stringify(reply)]);
     return true;

@@ -101,15 +101,19 @@ export class WhatsAppChannel {
   /** Handles one incoming message; per chat one after the other. */
   receive(message: WhatsAppMessage): Promise<void> {
     if (!this.#isForUs(message)) return Promise.resolve();
-    const previous = this.#chats.get(message.from) ?? Promise.resolve();
-    const turn = previous
-      .then(() => this.#answer(message))
-      .catch((error: unknown) => {
-        this.options.logger.error({ err: (error as Error).message }, "whatsapp: message failed");
-      });
-    this.#chats.set(message.from, turn);
-    void turn.then(() => {
-      if (this.#chats.get(message.from) === turn) this.#chats.delete(message.from);
+    return this.#inTurn(message.from, () => this.#answer(message)).catch((error: unknown) => {
+      this.options.logger.error({ err: (error as Error).message }, "whatsapp: message failed");
+    });
+  }
+
+  /** Runs after whatever the chat is doing now, within this process. */
+  #inTurn<T>(chatId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#chats.get(chatId) ?? Promise.resolve();
+    const turn = previous.then(work);
+    const settled = turn.catch(() => undefined);
+    this.#chats.set(chatId, settled);
+    void settled.then(() => {
+      if (this.#chats.get(chatId) === settled) this.#chats.delete(chatId);
     });
     return turn;
   }
@@ -139,11 +143,19 @@ export class WhatsAppChannel {
       languageSuggestion: suggestedLanguage(message.from),
       content,
     });
-    await this.send(message.from, reply.messages, reply.language);
+    await this.#deliver(message.from, reply.messages, reply.language);
   }
 
-  /** Sends messages to a chat, numbered as WhatsApp reads them; also what nobody asked for just now. */
-  async send(chatId: string, messages: OutboundMessage[], language?: Language): Promise<boolean> {
+  /**
+   * Messages nobody asked for just now (staff wrote): after the chat's message being answered, if
+   * any, so a push never overtakes a reply.
+   */
+  push(chatId: string, messages: OutboundMessage[], language?: Language): Promise<boolean> {
+    return this.#inTurn(chatId, () => this.#deliver(chatId, messages, language));
+  }
+
+  /** Sends messages to a chat, numbered as WhatsApp reads them. */
+  async #deliver(chatId: string, messages: OutboundMessage[], language?: Language): Promise<boolean> {
     const rendered = renderMessages(messages, this.#hints(language ?? this.options.defaultLanguage));
     if (rendered.numbering)
       await this.options.facts.set(this.#numberingKey(chatId), JSON.stringify(rendered.numbering), NUMBERING_SECONDS);

@@ -81,7 +81,7 @@ export class WhatsAppRunner implements Channel {
 
   async send(chatId: string, messages: OutboundMessage[], language?: Language): Promise<boolean> {
     if (!this.#ready) return false;
-    return this.#ready.send(chatId, messages, language);
+    return this.#ready.push(chatId, messages, language);
   }
 
   async stop(): Promise<void> {

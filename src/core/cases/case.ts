@@ -62,6 +62,8 @@ export const transcriptEntrySchema = z.object({
   from: z.union([z.literal("person"), staffRefSchema]),
   text: z.string().max(8192).optional(),
   media: z.string().max(40).optional(),
+  /** The channel's handle to the media, to copy it to staff. */
+  ref: z.string().max(200).optional(),
 });
 export type TranscriptEntry = z.infer<typeof transcriptEntrySchema>;
 

@@ -31,9 +31,16 @@ import type { PersonJob, StaffJob, WebhookJob, WhatsAppJob } from "./jobs.js";
  * the staff group, the webhook and the person, the lists the case is in, its audit trail.
  */
 const caseEffectSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("job"), queue: z.enum(QUEUES), id: z.string(), payload: z.unknown() }),
+  z.object({
+    kind: z.literal("job"),
+    queue: z.enum(QUEUES),
+    id: z.string(),
+    payload: z.unknown(),
+    delayMs: z.number().int().optional(),
+  }),
   z.object({ kind: z.literal("list"), list: z.enum(["all", "waiting", "purge"]), score: z.number().nullable() }),
-  z.object({ kind: z.literal("audit"), entry: auditEntrySchema }),
+  /** Ordered by the case revision it belongs to: two actions in one millisecond keep their order. */
+  z.object({ kind: z.literal("audit"), entry: auditEntrySchema, revision: z.number().int() }),
   z.object({ kind: z.literal("drop-transcript") }),
 ]);
 type CaseEffect = z.infer<typeof caseEffectSchema>;
@@ -56,6 +63,9 @@ export type CaseRef = { id: string } | { code: string };
 
 /** What came of a staff action: the case as it now is, or why not (with the case, when it exists). */
 export type Outcome = { ok: true; case: Case } | { ok: false; why: Refusal; case?: Case };
+
+/** How long the person waits for their case's code after saying yes, so the reply to the yes comes first. */
+const OPENED_DELAY_MS = 1_500;
 
 /** How many transcript entries a case keeps: a conversation, not an archive. */
 const TRANSCRIPT_LIMIT = 500;
@@ -110,13 +120,12 @@ export class Cases {
       this.#audit(opened, "opened", "person", 1),
       ...this.#staffJob(opened, { type: "card", caseId: opened.id }, "opened"),
       ...this.#webhookJob(opened, "case.opened"),
-      this.#personJob(opened, {
-        kind: "case-opened",
-        id: `${opened.id}.opened`,
-        caseId: opened.id,
-        lng: opened.lng,
-        code,
-      }),
+      // A moment later: the reply to the consent, sent by whichever replica took it, goes first.
+      this.#personJob(
+        opened,
+        { kind: "case-opened", id: `${opened.id}.opened`, caseId: opened.id, lng: opened.lng, code },
+        OPENED_DELAY_MS,
+      ),
     ];
     const written = await records.write(
       opened.id,
@@ -135,25 +144,26 @@ export class Cases {
   async relay(effect: Extract<Effect, { kind: "relay" }>): Promise<void> {
     const current = await this.get(effect.caseId);
     if (!current || current.status === "closed") return; // staff closed it meanwhile: the person is told so
+    const content = effect.content;
     const entry: TranscriptEntry =
-      effect.content.kind === "text"
-        ? { id: effect.id, at: effect.at, from: "person", text: effect.content.text }
-        : { id: effect.id, at: effect.at, from: "person", media: effect.content.what };
+      content.kind === "text"
+        ? { id: effect.id, at: effect.at, from: "person", text: content.text }
+        : {
+            id: effect.id,
+            at: effect.at,
+            from: "person",
+            media: content.what,
+            ...(content.ref ? { ref: content.ref } : {}),
+          };
     await this.#transcribe(current.id, entry);
-    const media = effect.content.kind === "media" ? effect.content : undefined;
-    if (media && current.channel === "whatsapp" && media.ref && this.options.surfaces.staffGroup) {
-      const job: WhatsAppJob = { type: "media", caseId: current.id, ref: media.ref, what: media.what };
+    if (!this.options.surfaces.staffGroup) return;
+    if (content.kind === "media" && current.channel === "whatsapp" && content.ref) {
+      const job: WhatsAppJob = { type: "media", caseId: current.id, ref: content.ref, what: content.what };
       await this.options.jobs.add("whatsapp", `media-${effect.id}`, job);
       return;
     }
-    const job: StaffJob = {
-      type: "relay",
-      caseId: current.id,
-      entryId: effect.id,
-      ...(effect.content.kind === "text" ? { text: effect.content.text } : { media: effect.content.what }),
-      ...(media?.ref ? { ref: media.ref } : {}),
-    };
-    if (this.options.surfaces.staffGroup) await this.options.jobs.add("staff", `relay-${effect.id}`, job);
+    const job: StaffJob = { type: "relay", caseId: current.id, entryId: effect.id };
+    await this.options.jobs.add("staff", `relay-${effect.id}`, job);
   }
 
   /** The person ended the conversation with staff, or deleted their data. */
@@ -204,7 +214,7 @@ export class Cases {
       const entryId = `${next.id}.reply.${revision}`;
       const effects: CaseEffect[] = next === current ? [] : this.#claimEffects(next, revision, shareName);
       effects.push(
-        { kind: "audit", entry: { id: entryId, at: at.toISOString(), by, action: "replied" } },
+        { kind: "audit", entry: { id: entryId, at: at.toISOString(), by, action: "replied" }, revision },
         this.#personJob(next, { kind: "staff-message", id: entryId, caseId: next.id, lng: next.lng, text }),
       );
       return {
@@ -341,6 +351,11 @@ export class Cases {
     });
   }
 
+  /** One entry of the transcript, while the case keeps it. */
+  async transcribed(caseId: string, entryId: string): Promise<TranscriptEntry | undefined> {
+    return (await this.transcript(caseId)).find((entry) => entry.id === entryId);
+  }
+
   async transcript(caseId: string): Promise<TranscriptEntry[]> {
     const entries = await this.options.index.entries("transcript", caseId, TRANSCRIPT_LIMIT);
     return entries.flatMap((entry) => {
@@ -390,13 +405,13 @@ export class Cases {
     const { index, jobs } = this.options;
     switch (effect.kind) {
       case "job":
-        return jobs.add(effect.queue, effect.id, effect.payload);
+        return jobs.add(effect.queue, effect.id, effect.payload, effect.delayMs ? { delayMs: effect.delayMs } : {});
       case "list":
         return effect.score === null
           ? index.unmark(effect.list, caseId)
           : index.mark(effect.list, caseId, effect.score);
       case "audit":
-        return index.append("audit", caseId, JSON.stringify(effect.entry), Date.parse(effect.entry.at));
+        return index.append("audit", caseId, JSON.stringify(effect.entry), effect.revision);
       case "drop-transcript":
         return index.drop("transcript", caseId);
     }
@@ -437,7 +452,7 @@ export class Cases {
 
   #audit(current: Case, action: AuditEntry["action"], by: AuditEntry["by"], revision: number): CaseEffect {
     const at = this.#now().toISOString();
-    return { kind: "audit", entry: { id: `${current.id}.${action}.${revision}`, at, by, action } };
+    return { kind: "audit", entry: { id: `${current.id}.${action}.${revision}`, at, by, action }, revision };
   }
 
   #staffJob(current: Case, payload: StaffJob, tag: string): CaseEffect[] {
@@ -451,8 +466,8 @@ export class Cases {
     return [{ kind: "job", queue: "webhook", id: `hook-${current.id}-${event}-${revision}`, payload }];
   }
 
-  #personJob(current: Case, event: CaseEvent): CaseEffect {
+  #personJob(current: Case, event: CaseEvent, delayMs?: number): CaseEffect {
     const payload: PersonJob = { caseId: current.id, event };
-    return { kind: "job", queue: "person", id: `person-${event.id}`, payload };
+    return { kind: "job", queue: "person", id: `person-${event.id}`, payload, ...(delayMs ? { delayMs } : {}) };
   }
 }

@@ -6,21 +6,15 @@ import { LANGUAGES } from "../i18n/languages.js";
 /**
  * The jobs cases leave for the background, one schema per queue: checked again by the worker,
  * since a job may have been added by an older or newer version of the program. No job carries a
- * chat id: workers find the person through the case's sealed contact.
+ * chat id (workers find the person through the case's sealed contact), nor what the person wrote
+ * (workers read it from the case's transcript, which goes with the contact).
  */
 
 /** For the staff Telegram group: a case's card (posted, or redrawn after a change), a message, a note. */
 export const staffJobSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("card"), caseId: z.string() }),
-  z.object({
-    type: z.literal("relay"),
-    caseId: z.string(),
-    entryId: z.string(),
-    text: z.string().optional(),
-    media: z.string().optional(),
-    /** The channel's handle to the media, to copy it into the group. */
-    ref: z.string().optional(),
-  }),
+  /** What the person wrote: read from the case's transcript, so no job ever holds a person's words. */
+  z.object({ type: z.literal("relay"), caseId: z.string(), entryId: z.string() }),
   z.object({ type: z.literal("note"), caseId: z.string(), note: z.enum(["person-ended", "person-deleted"]) }),
   z.object({ type: z.literal("reminder"), caseIds: z.array(z.string()).min(1) }),
 ]);

@@ -50,8 +50,12 @@ export class StaffGroupNotifier {
     }
   }
 
-  /** A file the person sent from WhatsApp, downloaded there, into the case's thread. */
-  async media(current: Case, file: StaffMedia): Promise<void> {
+  /** A file the person sent, downloaded where it was sent, into the case's thread; or a line saying they sent one. */
+  async media(current: Case, file: StaffMedia | undefined, what: string): Promise<void> {
+    if (!file) {
+      await this.#say(current, staffText(this.options.texts, "relayMedia", { code: current.code, what }));
+      return;
+    }
     const caption = staffText(this.options.texts, "relayMediaCaption", { code: current.code });
     const input = new InputFile(
       file.data,
@@ -84,21 +88,23 @@ export class StaffGroupNotifier {
   async #relay(job: Extract<StaffJob, { type: "relay" }>): Promise<void> {
     const { api, chatId, cases, texts } = this.options;
     const current = await cases.get(job.caseId);
-    if (!current) return;
-    if (job.text !== undefined) {
-      await this.#say(current, staffText(texts, "relay", { code: current.code, text: job.text }));
+    // Gone with the contact (the person deleted their data): there is nothing left to relay.
+    const entry = current && (await cases.transcribed(current.id, job.entryId));
+    if (!current || !entry) return;
+    if (entry.text !== undefined) {
+      await this.#say(current, staffText(texts, "relay", { code: current.code, text: entry.text }));
       return;
     }
     const contact = cases.contact(current);
-    if (job.ref && current.channel === "telegram" && contact) {
+    if (entry.ref && current.channel === "telegram" && contact) {
       const caption = staffText(texts, "relayMediaCaption", { code: current.code });
       // A copy, not a forward: a forward would show the person's name and account to the group.
       await this.#call(() =>
-        api.copyMessage(chatId, contact.chatId, Number(job.ref), { caption, ...this.#thread(current) }),
+        api.copyMessage(chatId, contact.chatId, Number(entry.ref), { caption, ...this.#thread(current) }),
       );
       return;
     }
-    await this.#say(current, staffText(texts, "relayMedia", { code: current.code, what: job.media ?? "" }));
+    await this.media(current, undefined, entry.media ?? "");
   }
 
   async #reminder(caseIds: string[]): Promise<void> {

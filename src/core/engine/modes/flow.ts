@@ -114,11 +114,11 @@ export class FlowMode implements ModeHandler<"flow"> {
     const turn = moves.toMenu(session, messages, offer);
     // Recorded only for a flow with anonymous responses; a flow that keeps nothing lets it pass.
     turn.effects.push({
-        kind: "record-response",
-        id: ctx.newId(),
-        flow: flow.id,
-        version: flow.version,
-        lng,
+      kind: "record-response",
+      id: ctx.newId(),
+      flow: flow.id,
+      version: flow.version,
+      lng,
       answers,
     });
     return turn;

@@ -27,8 +27,10 @@ export class StaffMode implements ModeHandler<"staff"> {
     const said: OutboundMessage[] = [];
     const told = new Set(mode.told);
     if (relayed.kind === "media" && !told.has("media")) {
+      // The warning also says it reached the office.
       said.push(render.text(lng, "common:handoff.mediaWarning"));
       told.add("media");
+      told.add("relayed");
     } else if (mode.status === "waiting" && !told.has("relayed")) {
       said.push(render.text(lng, "common:handoff.relayed"));
       told.add("relayed");

@@ -14,8 +14,8 @@ import { call, closeRedis, REDIS_CLIENT_OPTIONS } from "./client.js";
 /**
  * Jobs in Redis with BullMQ: one BullMQ queue per queue name under the prefix
  * `{<prefix>:jobs}` — a hash tag, so on Redis Cluster every key of a queue shares a slot, as
- * BullMQ requires. Completed jobs are kept an hour (adding the same id again within it adds
- * nothing), failed ones two weeks (visible to staff, retried by hand).
+ * BullMQ requires. Completed jobs are kept an hour without their data (adding the same id again
+ * within it adds nothing), failed ones two weeks (visible to staff, retried by hand).
  */
 export class BullJobQueue implements JobQueue {
   readonly #queues = new Map<QueueName, Queue>();
@@ -61,6 +61,8 @@ export class BullJobQueue implements JobQueue {
       async (job: Job) => {
         const attempt = job.attemptsMade + 1;
         await run(job.data, { id: job.id ?? "", attempt, last: attempt >= policy.attempts });
+        // A done job is kept an hour by its id only (so adding it again adds nothing): its data goes now.
+        await job.updateData({}).catch(() => undefined);
       },
       { connection: this.#consumer, prefix: this.#prefix, concurrency: policy.concurrency },
     );
