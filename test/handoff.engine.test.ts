@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { StaffRef } from "../src/core/cases/case.js";
 import type { Cases } from "../src/core/cases/cases.js";
 import { LANGUAGES } from "../src/core/i18n/languages.js";
+import { sweep } from "../src/runtime/work.js";
 import { handoffRig, until } from "./support/handoff.js";
 import { engineOn, memoryStore, Person } from "./support/puente.js";
 
@@ -196,5 +197,56 @@ describe("the hand-off in every language", () => {
       () => channel.to(`every-${lng}`).includes(texts.t(lng, "common:handoff.fromStaff", { text: "Buenos días" })),
       lng,
     );
+  });
+});
+
+describe("upkeep", () => {
+  it("deletes a closed case's contact and transcript once its grace period is over, not before", async () => {
+    const { person, current } = await withCase("grace");
+    await person.say("Hola");
+    await cases.close({ code: current.code }, ana);
+    now = new Date(OPEN.getTime() + 6 * 24 * 3600 * 1000);
+    await sweep({ cases, jobs: rig.jobs, office: rig.office, reminderMs: 0, staffGroup: false });
+    expect((await cases.get(current.id))?.contact).toBeDefined();
+    now = new Date(OPEN.getTime() + 8 * 24 * 3600 * 1000);
+    await sweep({ cases, jobs: rig.jobs, office: rig.office, reminderMs: 0, staffGroup: false });
+    const purged = await cases.get(current.id);
+    expect(purged).toMatchObject({ status: "closed", code: current.code });
+    expect(purged?.contact).toBeUndefined();
+    expect(await cases.transcript(current.id)).toEqual([]);
+    expect((await cases.audit(current.id)).at(-1)).toMatchObject({ action: "contact-purged", by: "system" });
+    now = OPEN;
+  });
+
+  it("reminds staff, during office hours, of a case nobody took, once per reminder period", async () => {
+    const reminders: unknown[] = [];
+    const jobs = {
+      ...rig.jobs,
+      add: async (queue: string, _id: string, payload: unknown) => {
+        if (queue === "staff") reminders.push(payload);
+      },
+    } as typeof rig.jobs;
+    const { current } = await withCase("waits");
+    const remind = (minutes: number) => {
+      now = new Date(OPEN.getTime() + minutes * 60_000);
+      return sweep({ cases, jobs, office: rig.office, reminderMs: 30 * 60_000, staffGroup: true, now: () => now });
+    };
+    await remind(10);
+    expect(reminders).toEqual([]);
+    await remind(31);
+    expect(reminders).toEqual([{ type: "reminder", caseIds: expect.arrayContaining([current.id]) }]);
+    await remind(45);
+    expect(reminders).toHaveLength(1);
+    await remind(62);
+    expect(reminders).toHaveLength(2);
+    // Once taken, no more reminders; and none while the office is closed.
+    await cases.claim({ code: current.code }, ana, false);
+    await remind(95);
+    expect(JSON.stringify(reminders.slice(2))).not.toContain(current.id);
+    now = new Date("2026-11-28T15:00:00Z"); // Saturday
+    const before = reminders.length;
+    await sweep({ cases, jobs, office: rig.office, reminderMs: 30 * 60_000, staffGroup: true, now: () => now });
+    expect(reminders).toHaveLength(before);
+    now = OPEN;
   });
 });

@@ -56,7 +56,7 @@ export function startWork(deps: WorkDeps): () => Promise<void> {
     });
     if (notifier) serve("staff", staffJobSchema, (job) => notifier.run(job));
     if (webhook) serve("webhook", webhookJobSchema, (job, info) => webhook.deliver(job, info));
-    workers.push(jobs.work("upkeep", () => sweep(deps)));
+    workers.push(jobs.work("upkeep", () => sweep({ ...deps, staffGroup: notifier !== undefined })));
     jobs
       .every("upkeep", "sweep", deps.sweepEveryMs ?? SWEEP_EVERY_MS, { type: "sweep" })
       .catch((error: unknown) => logger.error({ err: (error as Error).message }, "upkeep could not be scheduled"));
@@ -83,12 +83,12 @@ export function startWork(deps: WorkDeps): () => Promise<void> {
 
 /** Purges contacts past their grace period; reminds staff, during office hours, of cases nobody took. */
 export async function sweep(
-  deps: Pick<WorkDeps, "cases" | "jobs" | "office" | "reminderMs" | "notifier">,
+  deps: Pick<WorkDeps, "cases" | "jobs" | "office" | "reminderMs"> & { staffGroup: boolean; now?: () => Date },
 ): Promise<void> {
-  const { cases, jobs, office, reminderMs, notifier } = deps;
+  const { cases, jobs, office, reminderMs, staffGroup } = deps;
   if (!cases) return;
   await cases.purgeDue();
-  if (reminderMs <= 0 || !notifier || !office.isOpen(new Date())) return;
+  if (reminderMs <= 0 || !staffGroup || !office.isOpen(deps.now?.() ?? new Date())) return;
   const due = await cases.dueForReminder(reminderMs);
   if (due.length > 0)
     await jobs.add("staff", `reminder-${Date.now()}`, { type: "reminder", caseIds: due.map((current) => current.id) });

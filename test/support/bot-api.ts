@@ -1008,14 +1008,7 @@ export class BotApiEmulator {
       } else if (raw && type.includes("x-www-form-urlencoded")) {
         body = { ...body, ...Object.fromEntries(new URLSearchParams(raw)) };
       } else if (bytes.length && type.includes("multipart/form-data")) {
-        // Files (an InputFile) come as multipart: fields as text, files kept by name with their size.
-        const form = await new Request("http://emulator/", {
-          method: "POST",
-          headers: { "content-type": type },
-          body: bytes,
-        }).formData();
-        for (const [name, value] of form.entries())
-          body[name] = typeof value === "string" ? value : { file: value.name, size: value.size, type: value.type };
+        body = { ...body, ...readMultipart(bytes, type) };
       }
     } catch {
       return this.fail(res, bad("can't parse JSON request body"));
@@ -1454,6 +1447,40 @@ export class BotApiEmulator {
 }
 
 type MessageContent = Omit<Message, "message_id" | "date" | "chat" | "from">;
+
+/**
+ * A multipart body as grammY sends it with an InputFile: text fields, and files in parts of their
+ * own that a field names as `attach://<part>`. Files become { file, size }. Tolerant of grammY's
+ * header spelling ("content-disposition:form-data;name=…"), which undici's FormData refuses.
+ */
+function readMultipart(bytes: Buffer, type: string): ApiBody {
+  const boundary = /boundary=([^;]+)/.exec(type)?.[1]?.trim();
+  if (!boundary) throw new Error("no boundary");
+  const parts = new Map<string, { value: string; filename?: string; size: number }>();
+  for (const raw of bytes.toString("latin1").split(`--${boundary}`)) {
+    const split = raw.indexOf("\r\n\r\n");
+    if (split < 0) continue;
+    const head = raw.slice(0, split);
+    const content = raw.slice(split + 4).replace(/\r\n$/, "");
+    const name = /name="([^"]*)"/i.exec(head)?.[1];
+    if (!name) continue;
+    const filename = /filename="([^"]*)"/i.exec(head)?.[1];
+    parts.set(name, {
+      value: Buffer.from(content, "latin1").toString("utf8"),
+      ...(filename ? { filename } : {}),
+      size: content.length,
+    });
+  }
+  const body: ApiBody = {};
+  for (const [name, part] of parts) {
+    const attached = /^attach:\/\/(.+)$/.exec(part.value)?.[1];
+    const file = attached ? parts.get(attached) : part.filename ? part : undefined;
+    if (attached && !file) continue;
+    if (file) body[name] = { file: file.filename ?? name, size: file.size };
+    else if (!attached) body[name] = part.value;
+  }
+  return body;
+}
 
 function checkedText(source: string, parseMode: string | undefined): string {
   const text = renderText(source, parseMode);
