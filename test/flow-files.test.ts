@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,5 +51,25 @@ describe("flow files", () => {
   it("accepts every flow shipped in flows/", () => {
     const texts = createTexts(readLocales("locales"));
     for (const { file, flow } of loadFlowFiles("flows")) expect(compileFlow(flow, file, texts).id).toBe(flow.id);
+  });
+});
+
+describe("npm run flows:check", () => {
+  const check = (env: Record<string, string>) =>
+    spawnSync("npm", ["run", "--silent", "flows:check"], { env: { ...process.env, ...env }, encoding: "utf8" });
+
+  it("lists the office file and every flow when all is well", () => {
+    const run = check({});
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("ok  office.yaml");
+    expect(run.stdout).toContain('flow "persona" version 1, 2 questions');
+  });
+
+  it("stops with one line on a bad office file", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "puente-office-")), "office.yaml");
+    writeFileSync(file, "name: Oficina\ntimezone: Luna/Base\nhours: [{days: [mon], from: '09:00', to: '13:00'}]\n");
+    const run = check({ OFFICE_FILE: file });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split("\n")).toEqual([expect.stringContaining("timezone must be a time zone")]);
   });
 });
