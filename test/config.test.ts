@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/runtime/config.js";
+import { ConfigError, casesEnabled, loadConfig } from "../src/runtime/config.js";
 
 const SECRET = "x".repeat(32);
 
@@ -29,6 +29,19 @@ describe("configuration from the environment", () => {
     [{ WHATSAPP_ENABLED: "maybe" }, "WHATSAPP_ENABLED"],
     [{ STAFF_TELEGRAM_CHAT_ID: "staff" }, "STAFF_TELEGRAM_CHAT_ID"],
     [{ SESSION_IDLE_HOURS: "0" }, "SESSION_IDLE_HOURS"],
+    [{ STAFF_TELEGRAM_CHAT_ID: "-100123", CONTACT_KEY: SECRET }, "TELEGRAM_BOT_TOKEN"],
+    [
+      { STAFF_TELEGRAM_CHAT_ID: "-100123", TELEGRAM_BOT_TOKEN: "123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345" },
+      "CONTACT_KEY",
+    ],
+    [{ STAFF_WEBHOOK_URL: "https://office.example.org/hook", STAFF_WEBHOOK_SECRET: SECRET }, "CONTACT_KEY"],
+    [{ STAFF_WEBHOOK_URL: "https://office.example.org/hook", CONTACT_KEY: SECRET }, "STAFF_WEBHOOK_SECRET"],
+    [{ CONTACT_KEY: "too-short" }, "CONTACT_KEY"],
+    [{ STAFF_WEBHOOK_SECRET: "too-short" }, "STAFF_WEBHOOK_SECRET"],
+    [{ STAFF_WEBHOOK_URL: "ftp://office.example.org" }, "STAFF_WEBHOOK_URL"],
+    [{ CONTACT_GRACE_DAYS: "-1" }, "CONTACT_GRACE_DAYS"],
+    [{ CASE_REMINDER_MINUTES: "half an hour" }, "CASE_REMINDER_MINUTES"],
+    [{ WEB_CHAT_ENABLED: "perhaps" }, "WEB_CHAT_ENABLED"],
   ])("refuses %o with one line naming %s", (env, variable) => {
     let error: unknown;
     try {
@@ -54,5 +67,18 @@ describe("configuration from the environment", () => {
       DEFAULT_LANGUAGE: "ht",
     });
     expect(config).toMatchObject({ HTTP_PORT: 8080, WHATSAPP_ENABLED: true, DEFAULT_LANGUAGE: "ht" });
+  });
+
+  it("turns hand-off on with a staff group or a webhook, a contact key, and sane defaults", () => {
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: "123456:ABCdefGhIJKlmNoPQRsTUVwxyZ12345",
+      STAFF_TELEGRAM_CHAT_ID: "-1001234567890",
+      CONTACT_KEY: SECRET,
+      WEB_CHAT_ENABLED: "false",
+    });
+    expect(casesEnabled(config)).toBe(true);
+    expect(config).toMatchObject({ CONTACT_GRACE_DAYS: 7, CASE_REMINDER_MINUTES: 30, WEB_CHAT_ENABLED: false });
+    expect(casesEnabled(loadConfig({}))).toBe(false);
+    expect(loadConfig({}).WEB_CHAT_ENABLED).toBe(true);
   });
 });

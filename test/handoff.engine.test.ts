@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { StaffRef } from "../src/core/cases/case.js";
 import type { Cases } from "../src/core/cases/cases.js";
@@ -248,5 +251,84 @@ describe("upkeep", () => {
     await sweep({ cases, jobs, office: rig.office, reminderMs: 30 * 60_000, staffGroup: true, now: () => now });
     expect(reminders).toHaveLength(before);
     now = OPEN;
+  });
+});
+
+describe("a flow that offers a person at its end", () => {
+  // The demo, offering a screening follow-up: its answers, scrubbed, become the case's summary.
+  const dir = mkdtempSync(join(tmpdir(), "puente-offer-"));
+  writeFileSync(join(dir, "persona.yaml"), readFileSync("flows/persona.yaml", "utf8"));
+  writeFileSync(
+    join(dir, "demo.yaml"),
+    readFileSync("flows/demo.yaml", "utf8").replace("menu: false", "menu: false\noffer_handoff: screening"),
+  );
+  const offering = handoffRig({ FLOWS_DIR: dir });
+  afterAll(() => offering.stop());
+
+  async function finishDemo(chatId: string) {
+    const person = new Person(offering.engine, chatId, "es");
+    for (const text of ["/start demo", "sí", "1", "40", "no", "1", "Llámenme al +56 9 1111 2222", "1"])
+      await person.say(text);
+    return person;
+  }
+
+  it("offers the hand-off with the finished flow's answers, which become the case's summary", async () => {
+    const person = await finishDemo("offered");
+    expect(person.texts()).toContain(offering.texts.t("es", "demo:done"));
+    expect(person.prompt()).toMatchObject({ expects: "offer", text: es("common:handoff.offer") });
+    await person.choose(es("common:handoff.offerYes"));
+    expect(person.prompt().text).toBe(es("persona:topic.text"));
+    await person.choose("skip");
+    await person.choose(es("common:answer.yes"));
+    const offeringCases = offering.cases as Cases;
+    await until(async () => (await offeringCases.list("all", 10)).length === 1, "the case");
+    const [current] = await offeringCases.list("all", 10);
+    expect(current?.kind).toBe("screening");
+    const summary = current?.summary ?? [];
+    expect(summary.map((line) => line.question)).toEqual(
+      expect.arrayContaining([offering.texts.t("es", "demo:age.short"), "Tema"]),
+    );
+    expect(summary.find((line) => line.question === offering.texts.t("es", "demo:age.short"))?.answer).toBe("40");
+    expect(JSON.stringify(summary)).toContain("[teléfono]");
+    expect(JSON.stringify(summary)).not.toContain("1111 2222");
+  });
+
+  it("the offer declined, or the menu chosen, forgets the answers it would have carried", async () => {
+    const person = await finishDemo("declines-offer");
+    await person.choose(es("common:handoff.offerMenu"));
+    expect(person.prompt().expects).toBe("menu");
+    await person.say("/persona");
+    await person.choose("skip");
+    await person.choose(es("common:answer.yes"));
+    const offeringCases = offering.cases as Cases;
+    await until(async () => (await offeringCases.list("all", 10)).length === 2, "the second case");
+    const [latest] = await offeringCases.list("all", 1);
+    expect(latest).toMatchObject({ kind: "talk" });
+    expect(latest?.summary).toEqual([{ question: "Tema", answer: es("common:answer.skipped") }]);
+  });
+});
+
+describe("a session that expired while the case waited", () => {
+  it("comes back with the case when staff write, in the person's language", async () => {
+    const sessions = memoryStore();
+    const expiring = handoffRig({}, { sessions });
+    const expiringCases = expiring.cases as Cases;
+    const person = new Person(expiring.engine, "expired", "pt");
+    for (const text of ["/pessoa", "1", "1"]) await person.say(text);
+    await until(async () => (await expiringCases.list("all", 1)).length === 1, "the case");
+    const [current] = await expiringCases.list("all", 1);
+    // Gone, as an idle session goes.
+    const key = expiring.engine.chatKey("test", "expired");
+    const stored = await sessions.read(key);
+    await sessions.write(key, { value: null, ttlSeconds: 60 }, stored?.revision ?? 0);
+    await expiringCases.reply({ code: current?.code ?? "" }, ana, "Olá!", false);
+    await until(
+      () =>
+        expiring.channel.to("expired").includes(expiring.texts.t("pt", "common:handoff.fromStaff", { text: "Olá!" })),
+      "the message",
+    );
+    expect(await person.say("Obrigado")).toEqual([]);
+    expect((await expiringCases.transcript(current?.id ?? "")).map((entry) => entry.text)).toContain("Obrigado");
+    await expiring.stop();
   });
 });

@@ -226,6 +226,18 @@ describe("hand-off on Telegram, a person and the staff group", () => {
     );
   });
 
+  it("a reply to a message about several cases (the list of open cases) reaches nobody", async () => {
+    const other = await caseFor(777_000_555);
+    ana.send("/casos");
+    await waitFor("the list", () => staff.messages().some((m) => m.text.startsWith("Casos abiertos:")));
+    const list = staff.messages().findLast((m) => m.text.startsWith("Casos abiertos:")) as BotMessage;
+    expect(list.text).toContain(other.current.code);
+    ana.reply(list.messageId, "¿A quién le llega esto?");
+    await waitFor("the hint", () => groupSays("Ese mensaje habla de varios casos") !== undefined);
+    expect(texts(777_000_555).join("\n")).not.toContain("¿A quién le llega esto?");
+    expect(texts(777_000_444).join("\n")).not.toContain("¿A quién le llega esto?");
+  });
+
   it("/chatid in a new group tells the id to configure, so the IT person can set the staff group up", async () => {
     const other = emulator.group({ chatId: -1_002_888_000_001, title: "Grupo nuevo" });
     other.member({ firstName: "Pedro" }).send("/chatid");
@@ -234,7 +246,7 @@ describe("hand-off on Telegram, a person and the staff group", () => {
 
   it("nothing outside a case names a person: no chat id, name or username in Redis or in the logs", async () => {
     const dump = await dumpRedis(prefix);
-    for (const chatId of [777_000_111, 777_000_222, 777_000_333, 777_000_444]) {
+    for (const chatId of [777_000_111, 777_000_222, 777_000_333, 777_000_444, 777_000_555]) {
       for (const secret of [String(chatId), `jean${chatId}`]) {
         for (const [key, value] of dump) {
           expect(key, secret).not.toContain(secret);

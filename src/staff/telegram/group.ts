@@ -23,6 +23,7 @@ export interface StaffGroupActionsOptions {
 const STAFF_COMMANDS = ["claim", "close", "cases", "name", "help", "chatid"] as const;
 type StaffCommand = (typeof STAFF_COMMANDS)[number];
 const CODE = /\bK-\d{4,6}\b/i;
+const CODES = /\bK-\d{4,6}\b/gi;
 const SHARE_SECONDS = 365 * 24 * 3600;
 
 /**
@@ -123,7 +124,10 @@ export class StaffGroupActions {
   async #replyToPerson(ctx: Context, staff: StaffRef): Promise<void> {
     const replied = ctx.message?.reply_to_message;
     if (!replied || replied.from?.id !== ctx.me.id) return;
-    const code = CODE.exec(replied.text ?? replied.caption ?? "")?.[0];
+    // A reply reaches a person only from a message about one case: a reminder lists several.
+    const codes = new Set([...(replied.text ?? replied.caption ?? "").matchAll(CODES)].map((m) => m[0].toUpperCase()));
+    const [code] = codes;
+    if (codes.size > 1) return this.#reply(ctx, staffText(this.options.texts, "answer.whichCase"));
     if (!code) return;
     const text = ctx.message?.text;
     if (text === undefined) return this.#reply(ctx, staffText(this.options.texts, "answer.onlyText"));
