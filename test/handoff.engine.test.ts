@@ -7,7 +7,7 @@ import type { Cases } from "../src/core/cases/cases.js";
 import { LANGUAGES } from "../src/core/i18n/languages.js";
 import { sweep } from "../src/runtime/work.js";
 import { handoffRig, until } from "./support/handoff.js";
-import { engineOn, memoryStore, Person } from "./support/puente.js";
+import { CASES_ON, engineOn, memoryStore, Person } from "./support/puente.js";
 
 /**
  * "Talk to a person" through the engine, in memory: consent, the case, what the person writes
@@ -330,5 +330,20 @@ describe("a session that expired while the case waited", () => {
     expect(await person.say("Obrigado")).toEqual([]);
     expect((await expiringCases.transcript(current?.id ?? "")).map((entry) => entry.text)).toContain("Obrigado");
     await expiring.stop();
+  });
+});
+
+describe("hand-off turned off while a person was answering", () => {
+  it("keeps nothing at their yes and gives the office's contacts", async () => {
+    const sessions = memoryStore();
+    const on = engineOn(sessions, CASES_ON);
+    const person = new Person(on.engine, "switched-off", "es");
+    await person.say("/persona");
+    await person.say("1");
+    const off = engineOn(sessions);
+    const later = new Person(off.engine, "switched-off", "es");
+    await later.say("sí");
+    expect(later.texts()[0]).toBe(off.texts.t("es", "common:handoff.unavailable"));
+    expect(later.prompt().expects).toBe("menu");
   });
 });

@@ -7,6 +7,7 @@ import type { WhatsAppJob } from "../core/cases/jobs.js";
 import type { Effect, EffectRunner, Intent } from "../core/engine/effects.js";
 import type { Address } from "../core/engine/messages.js";
 import type { JobQueue } from "../core/store/jobs.js";
+import { PermanentEffectError } from "../core/store/outbox.js";
 
 export interface EffectDeps {
   responses: AnonymousResponses;
@@ -18,8 +19,11 @@ export interface EffectDeps {
   logger: Logger;
 }
 
-/** A turn asked for a case while hand-off is off: a program error, never a person's. */
-export class CasesOffError extends Error {
+/**
+ * A case effect while hand-off is off (left in an outbox from before hand-off was turned off):
+ * it cannot be carried out, and trying again will not help.
+ */
+export class CasesOffError extends PermanentEffectError {
   override name = "CasesOffError";
 }
 

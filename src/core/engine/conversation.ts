@@ -56,6 +56,7 @@ export class Conversation implements Moves {
       words: readWords(options.texts),
       office: options.office,
       moves: this,
+      casesEnabled: options.casesEnabled,
     };
     this.#language = new LanguageMode(deps);
     this.#flow = new FlowMode(deps);

@@ -2,6 +2,11 @@ import type { Logger } from "pino";
 import type { z } from "zod";
 import type { OutboxEntry, RecordStore } from "./records.js";
 
+/** An effect that can never succeed as the program is set up: dropped instead of tried forever. */
+export class PermanentEffectError extends Error {
+  override name = "PermanentEffectError";
+}
+
 /**
  * Carries out the effects a `RecordStore` keeps with each change, for one kind of record (sessions,
  * cases): in the order they were written, each entry settled once all its effects are done, and
@@ -31,6 +36,12 @@ export class OutboxRunner<E> {
         for (const effect of effects) await this.perform(effect, key);
         await this.store.settle(key, entry.revision);
       } catch (error) {
+        if (error instanceof PermanentEffectError) {
+          // Trying again cannot help (the program is set up so that it cannot be done): said once, dropped.
+          this.logger.error({ record: this.what, err: error.message }, "effect cannot be carried out; dropped");
+          await this.store.settle(key, entry.revision).catch(() => undefined);
+          continue;
+        }
         this.logger.error(
           { record: this.what, err: (error as Error).message },
           "effect failed; it stays in the outbox and will be tried again",

@@ -136,6 +136,9 @@ export class FlowMode implements ModeHandler<"flow"> {
     const rule = flow.case;
     // The flow file guarantees a "no" ends the flow; this holds it even for a flow that changed.
     if (!rule || answers[rule.consent] !== true) return this.deps.moves.toMenu(session, messages);
+    // Hand-off turned off while this person was answering: nothing is kept, the office's contacts instead.
+    if (!this.deps.casesEnabled)
+      return this.deps.moves.toMenu(session, [this.deps.render.text(lng, "common:handoff.unavailable")]);
     const caseId = ctx.newId();
     const summary = [...(carry?.summary ?? []), ...this.deps.render.summary(flow, answers, [rule.consent])];
     return change({ ...session, mode: { kind: "staff", caseId, status: "waiting", told: [] } }, messages, [

@@ -70,6 +70,8 @@ export interface ModeDeps {
   words: Record<Language, Words>;
   office: Office;
   moves: Moves;
+  /** Whether hand-off cases can be opened now (someone on the staff side will see them). */
+  casesEnabled: boolean;
 }
 
 /** The language of a session past the first contact, where it is always known. */
