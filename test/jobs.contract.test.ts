@@ -1,3 +1,4 @@
+import { Queue } from "bullmq";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   DEFAULT_POLICIES,
@@ -117,5 +118,21 @@ describe.each(backends)("job queue contract: %s", (_, open) => {
     await jobs.every("whatsapp", "tick", 100, { type: "sweep" });
     await until(() => runs >= 2, "two rounds", 5_000);
     await worker.close();
+  });
+});
+
+describe("repeatable jobs across replicas (BullMQ)", () => {
+  it("are one schedule, with one job waiting, however many replicas schedule them", async () => {
+    const prefix = testPrefix("jobs-repeat");
+    prefixes.push(prefix);
+    const replicas = [new BullJobQueue(REDIS_URL, prefix, policies), new BullJobQueue(REDIS_URL, prefix, policies)];
+    queues.push(...replicas);
+    for (const replica of replicas) await replica.every("upkeep", "sweep", 60_000, { type: "sweep" });
+    await replicas[0]?.every("upkeep", "sweep", 60_000, { type: "sweep" });
+    const queue = new Queue("upkeep", { connection: { url: REDIS_URL }, prefix: `{${prefix}:jobs}` });
+    expect(await queue.getJobSchedulers()).toHaveLength(1);
+    const counts = await queue.getJobCounts("delayed", "waiting");
+    expect((counts.delayed ?? 0) + (counts.waiting ?? 0)).toBe(1);
+    await queue.close();
   });
 });
