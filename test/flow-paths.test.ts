@@ -12,7 +12,11 @@ import { CASES_ON, engineOn, memoryStore, type OpenedCase, Person, type Recorded
  */
 const submissions: RecordedResponse[] = [];
 const opened: OpenedCase[] = [];
-const { engine, flows, texts } = engineOn(memoryStore(), CASES_ON, { recordInto: submissions, openInto: opened });
+const { engine, flows, texts, rules, office } = engineOn(memoryStore(), CASES_ON, {
+  recordInto: submissions,
+  openInto: opened,
+});
+const today = () => office.local(new Date()).date;
 
 describe.each([...flows.keys()])("every path through the %s flow", (flowId) => {
   const flow = flows.get(flowId);
@@ -52,8 +56,19 @@ describe.each([...flows.keys()])("every path through the %s flow", (flowId) => {
           continue;
         }
         if ((path.state.value as unknown) === SUBMITTED) {
-          expect(submissions).toEqual([{ flow: flowId, version: flow.version, lng, answers }]);
+          const results = flow.results === "eligibility" ? (rules?.evaluate(answers, today()) ?? []) : [];
+          const outcomes = Object.fromEntries(results.map((result) => [result.benefit, result.outcome]));
+          expect(submissions).toEqual([
+            { flow: flowId, version: flow.version, lng, answers, ...(results.length ? { outcomes } : {}) },
+          ]);
           expect(person.texts()).toContain(texts.t(lng, flow.doneKey));
+          // Every outcome of the rules shows, titled in the person's language; nothing else does.
+          const said = person.texts().join("\n");
+          for (const result of results) expect(said).toContain(texts.t(lng, result.title));
+          if (flow.offerHandoff) {
+            expect(person.prompt().expects).toBe("offer");
+            continue;
+          }
         } else {
           expect(submissions).toEqual([]);
           expect(opened).toEqual([]);

@@ -134,7 +134,7 @@ describe("with staff", () => {
     await until(() => channel.to("claimed").includes(es("common:handoff.closed")), "closed");
     const last = channel.pushed.filter((push) => push.chatId === "claimed").at(-1);
     expect(last?.messages.at(-1)).toMatchObject({ kind: "prompt", expects: "menu" });
-    await person.say("1");
+    await person.say("2");
     expect(person.prompt().ref?.flow).toBe("consulta");
     const closed = await cases.get(current.id);
     expect(closed).toMatchObject({ status: "closed", closedBy: ana, claimedBy: ana });

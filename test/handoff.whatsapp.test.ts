@@ -103,7 +103,7 @@ describe("hand-off with the person on WhatsApp", () => {
     luis.tapButton("✅ Cerrar", card?.messageId);
     await until(() => got(t("common:handoff.closed")), "closed");
     await until(() => client.to(from).at(-1)?.includes("1️⃣") ?? false, "the numbered menu");
-    say("1");
+    say("2");
     await until(() => got(t("consulta:intro.text").slice(0, 30)), "the consultation");
   });
 });

@@ -21,7 +21,7 @@ describe("HTTP server", () => {
     expect(await response.json()).toEqual({
       ok: true,
       store: "memory",
-      flows: ["consulta", "demo", "persona"],
+      flows: ["ayuda", "consulta", "demo", "mediacion", "persona"],
       cases: false,
     });
   });

@@ -148,7 +148,8 @@ describe("Telegram, end to end", () => {
     person.sendCommand("/start");
     let question = await nextQuestion(chatId, 0);
     expect(stepOf(question)).toBe("_menu");
-    person.send("1");
+    // The consultation is the menu's second item.
+    person.send("2");
     question = await nextQuestion(chatId, question.messageId);
     const typed: Record<string, string> = {
       consent: "sí",

@@ -19,6 +19,7 @@ import { compileFlows, type Flow } from "../core/flows/compile.js";
 import { createTexts, readLocales, type Texts } from "../core/i18n/texts.js";
 import { loadOffice, type Office } from "../core/office/office.js";
 import { officeGlobals } from "../core/office/render.js";
+import { loadRules, type RuleBook } from "../core/rules/rulebook.js";
 import type { QueueName, QueuePolicy } from "../core/store/jobs.js";
 import { StaffGroupActions } from "../staff/telegram/group.js";
 import { StaffGroupNotifier } from "../staff/telegram/notifier.js";
@@ -34,6 +35,8 @@ export interface Core {
   texts: Texts;
   flows: Map<string, Flow>;
   office: Office;
+  /** The eligibility rules, when a flow shows their results. */
+  rules: RuleBook | undefined;
   engine: Engine;
   responses: AnonymousResponses;
   /** Undefined while hand-off to staff is off (no staff group nor webhook configured). */
@@ -59,6 +62,10 @@ export function buildCore(config: Config, logger: Logger, stores: CoreStores, op
     officeGlobals(office, createTexts(resources), { contactDays: String(config.CONTACT_GRACE_DAYS) }),
   );
   const flows = compileFlows(config.FLOWS_DIR, texts);
+  // Rules are read when a flow shows their results; a bad rule file stops the start like a bad flow.
+  const rules = [...flows.values()].some((flow) => flow.results === "eligibility")
+    ? loadRules(config.RULES_DIR, flows, texts)
+    : undefined;
   const anonSecret = config.ANON_SECRET ?? randomBytes(32).toString("hex");
   const responses = new AnonymousResponses(flows, stores.responses, anonSecret);
   const cipher = config.CONTACT_KEY ? new ContactCipher(config.CONTACT_KEY) : undefined;
@@ -82,6 +89,7 @@ export function buildCore(config: Config, logger: Logger, stores: CoreStores, op
     commands: new CommandReader(texts),
     office,
     casesEnabled: cases !== undefined,
+    ...(rules ? { rules } : {}),
   });
   const channels = new Channels();
   const runner = new PuenteEffects({ responses, cases, cipher, channels, jobs: stores.jobs, logger });
@@ -97,7 +105,7 @@ export function buildCore(config: Config, logger: Logger, stores: CoreStores, op
     logger,
     ...(options.now ? { now: options.now } : {}),
   });
-  return { texts, flows, office, engine, responses, cases, channels };
+  return { texts, flows, office, rules, engine, responses, cases, channels };
 }
 
 export interface Puente extends Core {

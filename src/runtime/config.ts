@@ -142,6 +142,7 @@ export const configSchema = z
       z.enum(LANGUAGES, { message: `must be one of ${LANGUAGES.join(", ")}` }).default("es"),
     ),
     FLOWS_DIR: z.preprocess(emptyAsUndefined, z.string().default("flows")),
+    RULES_DIR: z.preprocess(emptyAsUndefined, z.string().default("rules")),
     LOCALES_DIR: z.preprocess(emptyAsUndefined, z.string().default("locales")),
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,

@@ -35,7 +35,12 @@ export class PuenteEffects implements EffectRunner {
     const { responses, cipher } = this.deps;
     switch (intent.kind) {
       case "record-response":
-        return { ...intent, channel: sender.channel, participant: responses.participant(intent.flow, sender) ?? "" };
+        return {
+          ...intent,
+          channel: sender.channel,
+          // Not one per person: the response's own id, which says nothing of who sent it.
+          participant: responses.participant(intent.flow, sender) ?? `response:${intent.id}`,
+        };
       case "open-case":
         if (!cipher) throw new CasesOffError("a case was asked for while hand-off to staff is off");
         return { ...intent, channel: sender.channel, contact: cipher.seal(sender, intent.caseId) };

@@ -91,6 +91,7 @@ export interface RecordedResponse {
   version: number;
   lng: Language;
   answers: Answers;
+  outcomes?: Record<string, string>;
 }
 
 /** A case the engine asked to open, as a test reads it back. */
@@ -136,6 +137,7 @@ export function engineOn(
                   version: effect.version,
                   lng: effect.lng,
                   answers: effect.answers,
+                  ...(effect.outcomes ? { outcomes: effect.outcomes } : {}),
                 });
               return;
             }

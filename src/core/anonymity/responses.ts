@@ -13,9 +13,10 @@ const OFFICE_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Santiag
 
 /**
  * Anonymous responses: the answers with free text scrubbed, an id, the day, the language and the
- * kind of channel — nothing about the person. Participation is a keyed hash of the sender, per
- * flow, kept apart from the responses, so nothing links a response to anyone; it also makes
- * recording idempotent (a response recorded twice is kept once).
+ * kind of channel — nothing about the person. For a one-per-person flow, participation is a keyed
+ * hash of the sender, per flow, kept apart from the responses, so nothing links a response to
+ * anyone; for any other flow it is the response's own random id. Either way recording is
+ * idempotent: a response recorded twice is kept once.
  */
 export class AnonymousResponses {
   constructor(
@@ -30,10 +31,10 @@ export class AnonymousResponses {
     return participant ? this.store.hasTakenPart(flowId, participant) : false;
   }
 
-  /** The sender's keyed hash for a flow with anonymous responses, or undefined for any other flow. */
+  /** The sender's keyed hash for a flow with one anonymous response per person, or undefined for any other flow. */
   participant(flowId: string, sender: Address): string | undefined {
     const flow = this.flows.get(flowId);
-    if (flow?.submission !== "anonymous") return undefined;
+    if (flow?.submission !== "anonymous" || !flow.onePerPerson) return undefined;
     // A domain of its own: it matches no session key nor another flow's hash.
     return createHmac("sha256", this.secret)
       .update(`participant:${flow.id}:${sender.channel}:${sender.chatId}`)
@@ -50,7 +51,7 @@ export class AnonymousResponses {
 
   async record(effect: RecordResponse): Promise<void> {
     const flow = this.flows.get(effect.flow);
-    if (flow?.submission !== "anonymous") return;
+    if (!flow || (flow.submission !== "anonymous" && !flow.countAnonymously)) return;
     const response: StoredResponse = {
       id: effect.id,
       flow: flow.id,
@@ -59,6 +60,7 @@ export class AnonymousResponses {
       channel: effect.channel,
       date: OFFICE_DAY.format(this.today()),
       answers: scrubbed(flow, effect.answers),
+      ...(effect.outcomes ? { outcomes: effect.outcomes } : {}),
     };
     await this.store.submit(response, effect.participant);
   }

@@ -3,6 +3,7 @@ import { type Language, languageFromCode } from "../i18n/languages.js";
 import type { Texts } from "../i18n/texts.js";
 import { readWords } from "../i18n/words.js";
 import type { Office } from "../office/office.js";
+import type { RuleBook } from "../rules/rulebook.js";
 import type { CommandReader, ParsedCommand } from "./commands.js";
 import type { CaseEvent } from "./events.js";
 import type { InboundMessage, OutboundMessage } from "./messages.js";
@@ -31,6 +32,8 @@ export interface ConversationOptions {
   office: Office;
   /** Whether hand-off cases can be opened: someone on the staff side will see them. */
   casesEnabled: boolean;
+  /** The eligibility rules, when a flow shows results from them. */
+  rules?: RuleBook;
 }
 
 type Handlers = { [K in ModeKind]: ModeHandler<K> };
@@ -57,6 +60,7 @@ export class Conversation implements Moves {
       office: options.office,
       moves: this,
       casesEnabled: options.casesEnabled,
+      rules: options.rules,
     };
     this.#language = new LanguageMode(deps);
     this.#flow = new FlowMode(deps);

@@ -31,6 +31,7 @@ export const effectSchema = z.discriminatedUnion("kind", [
     lng: language,
     channel: channelKindSchema,
     answers: z.record(z.string(), answerSchema),
+    outcomes: z.record(z.string(), z.enum(["likely", "maybe", "other_door"])).optional(),
     participant: z.string(),
   }),
   /** A hand-off the person consented to; `contact` is the chat's address, sealed with the contact key. */

@@ -44,6 +44,8 @@ export interface Reply {
 const MAX_ATTEMPTS = 8;
 /** While with staff a session lasts as long as a case may wait: a long weekend, a holiday. */
 const STAFF_SESSION_SECONDS = 30 * 24 * 3600;
+/** How long a flow's answers, offered for a hand-off, wait for the person to take the offer. */
+export const OFFER_SECONDS = 3600;
 /** Effects still unsettled this long after their write were left by a crash (or a failure): try again. */
 export const RECOVER_AFTER_MS = 30_000;
 
@@ -182,7 +184,10 @@ export class Engine {
   #ttl(session: Session | null): number {
     const mode = session?.mode.kind === "language" ? session.mode.resume : session?.mode;
     const idle = this.options.sessionIdleSeconds;
-    return mode?.kind === "staff" ? Math.max(idle, STAFF_SESSION_SECONDS) : idle;
+    if (mode?.kind === "staff") return Math.max(idle, STAFF_SESSION_SECONDS);
+    // Answers offered for a hand-off wait a short while for the person's choice, then go with the session.
+    if (mode?.kind === "menu" && mode.offer) return Math.min(idle, OFFER_SECONDS);
+    return idle;
   }
 
   #decode(key: string, value: string | undefined): Session | undefined {

@@ -1,6 +1,6 @@
 import { scrub } from "../anonymity/scrub.js";
 import type { SummaryLine } from "../cases/kinds.js";
-import type { Flow } from "../flows/compile.js";
+import { type Flow, listedFlows } from "../flows/compile.js";
 import type { FlowContext } from "../flows/machine.js";
 import type { Answer, Answers, QuestionStep } from "../flows/schema.js";
 import { LANGUAGES, type Language } from "../i18n/languages.js";
@@ -41,7 +41,7 @@ export class Renderer {
   }
 
   menu(lng: Language): Prompt {
-    const listed = [...this.flows.values()].filter((flow) => flow.listed);
+    const listed = listedFlows(this.flows);
     return {
       kind: "prompt",
       text: this.texts.t(lng, "common:menu.text"),
@@ -58,16 +58,19 @@ export class Renderer {
     };
   }
 
-  /** After a flow that offers a hand-off: talk to a person about it, or the menu. */
-  offer(lng: Language): Prompt {
+  /** After a flow that offers a hand-off: talk to a person about it, do the flow again, or the menu. */
+  offer(lng: Language, again?: string): Prompt {
+    const choices: Choice[] = [
+      { token: tokens.handoff, label: this.texts.t(lng, "common:handoff.offerYes"), role: "flow" },
+    ];
+    if (again && this.flows.has(again))
+      choices.push({ token: tokens.menu(again), label: this.texts.t(lng, "common:handoff.offerAgain"), role: "flow" });
+    choices.push({ token: tokens.home, label: this.texts.t(lng, "common:handoff.offerMenu"), role: "menu" });
     return {
       kind: "prompt",
       text: this.texts.t(lng, "common:handoff.offer"),
       hint: this.texts.t(lng, "common:menu.hint"),
-      choices: [
-        { token: tokens.handoff, label: this.texts.t(lng, "common:handoff.offerYes"), role: "flow" },
-        { token: tokens.home, label: this.texts.t(lng, "common:handoff.offerMenu"), role: "menu" },
-      ],
+      choices,
       expects: "offer",
     };
   }

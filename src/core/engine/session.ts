@@ -26,8 +26,15 @@ export const activeFlowSchema = z.object({
   }),
 });
 
-/** A hand-off the person may still ask for: what staff would read, taken from a flow just finished. */
-export const handoffOfferSchema = z.object({ kind: caseKindSchema, summary: z.array(summaryLineSchema).max(80) });
+/**
+ * A hand-off the person may still ask for: what staff would read, taken from a flow just finished,
+ * and that flow, to start it again.
+ */
+export const handoffOfferSchema = z.object({
+  kind: caseKindSchema,
+  summary: z.array(summaryLineSchema).max(80),
+  again: z.string().optional(),
+});
 
 export const menuModeSchema = z.object({ kind: z.literal("menu"), offer: handoffOfferSchema.optional() });
 export const flowModeSchema = z.object({

@@ -31,6 +31,10 @@ export interface Flow {
   case: FlowFile["case"];
   /** A hand-off of this kind is offered once the flow is submitted. */
   offerHandoff: FlowFile["offer_handoff"];
+  menuOrder: number;
+  onePerPerson: boolean;
+  countAnonymously: boolean;
+  results: FlowFile["results"];
   steps: readonly FlowStep[];
   step(id: string): FlowStep | undefined;
   texts: Map<string, StepTexts>;
@@ -78,6 +82,10 @@ export function compileFlow(flowFile: FlowFile, file: string, texts: Texts): Flo
     submission: flowFile.submission,
     case: flowFile.case,
     offerHandoff: flowFile.offer_handoff,
+    menuOrder: flowFile.menu_order ?? 100,
+    onePerPerson: flowFile.one_per_person,
+    countAnonymously: flowFile.count_anonymously,
+    results: flowFile.results,
     steps: flowFile.steps,
     step: (id) => byId.get(id),
     texts: stepTexts,
@@ -182,6 +190,13 @@ function interpret(
       return answer({ type: "ANSWER", value: cleaned });
     }
   }
+}
+
+/** The flows in the menu, in menu order (then by file name). */
+export function listedFlows(flows: ReadonlyMap<string, Flow>): Flow[] {
+  return [...flows.values()]
+    .filter((flow) => flow.listed)
+    .sort((a, b) => a.menuOrder - b.menuOrder || (a.file < b.file ? -1 : 1));
 }
 
 /** Loads, checks and compiles every flow of a folder, once at start. */

@@ -118,7 +118,11 @@ function checkCase(file: string, flow: FlowFile, steps: Map<string, FlowStep>): 
   if (flow.offer_handoff) throw fail("a flow that opens a case cannot also offer one");
 }
 
-function checkCondition(condition: Condition, earlier: Map<string, FlowStep>, fail: (problem: string) => Error): void {
+export function checkCondition(
+  condition: Condition,
+  earlier: ReadonlyMap<string, FlowStep>,
+  fail: (problem: string) => Error,
+): void {
   for (const stepId of stepsReadBy(condition)) {
     const target = earlier.get(stepId);
     if (!target) throw fail(`its condition reads "${stepId}", which is not an earlier step`);

@@ -113,6 +113,8 @@ export const flowFileSchema = z.strictObject({
   version: z.number().int().min(1),
   /** Listed in the main menu. */
   menu: z.boolean().default(true),
+  /** Where in the menu, lowest first (flows without one come after, by file name). */
+  menu_order: z.number().int().min(1).max(99).optional(),
   /**
    * What happens to the answers on "submit": `none` (they are discarded: a demo), `anonymous`
    * (an anonymous response, one per person, free text scrubbed), or `case` (a hand-off case for
@@ -128,6 +130,18 @@ export const flowFileSchema = z.strictObject({
   offer_handoff: caseKindSchema.optional(),
   /** Show the answers for a last check before submitting (default); false submits after the last step. */
   review: z.boolean().default(true),
+  /**
+   * For anonymous responses: one per person (a consultation, default), or as many as people like (a
+   * screening someone may run again). Either way nothing links a response to the person.
+   */
+  one_per_person: z.boolean().default(true),
+  /**
+   * Keep every ending as an anonymous count of the answers (for a flow that opens a case: with the
+   * consent or without it), so the office sees how many asked, and for what.
+   */
+  count_anonymously: z.boolean().default(false),
+  /** What the person is shown once they submit: `eligibility`, the outcomes of the rules in rules/. */
+  results: z.enum(["eligibility"]).optional(),
   steps: z.array(flowStepSchema).min(1),
 });
 

@@ -14,8 +14,8 @@ import { LANGUAGES, type Language, REFERENCE_LANGUAGE } from "./languages.js";
 export interface Texts {
   /** The text for a key in a language, with `{{name}}` values filled in. */
   t(lng: Language, key: string, values?: Record<string, string | number>): string;
-  /** Whether the reference language has a key, used to refuse flows that name missing texts. */
-  has(key: string): boolean;
+  /** Whether a language (the reference one unless said) has a key, to refuse files that name missing texts. */
+  has(key: string, lng?: Language): boolean;
   /**
    * The list under a key, in one language: an array, or one text with "|" between the items
    * ("volver|atrás|anterior") — lists of words differ in length between languages, and a text keeps
@@ -84,7 +84,7 @@ export function createTexts(resources: Resources, globals?: TextGlobals): Texts 
       if ("count" in values) return fill(fixed[lng](key, values) as string, globals?.[lng]);
       return fill(template(lng, key), values);
     },
-    has: (key) => instance.exists(key, { lng: REFERENCE_LANGUAGE, fallbackLng: false }),
+    has: (key, lng = REFERENCE_LANGUAGE) => instance.exists(key, { lng, fallbackLng: false }),
     list: (lng, key) => {
       const value = fixed[lng](key, { returnObjects: true }) as unknown;
       if (typeof value === "string") return value === key ? [] : value.split("|").map((item) => item.trim());

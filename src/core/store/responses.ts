@@ -16,6 +16,8 @@ export const storedResponseSchema = z.strictObject({
   channel: channelKindSchema,
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   answers: z.record(z.string(), answerSchema),
+  /** For a screening: the outcome of each rule that applied (`likely`, `maybe`, `other_door`). */
+  outcomes: z.record(z.string(), z.enum(["likely", "maybe", "other_door"])).optional(),
 });
 export type StoredResponse = z.infer<typeof storedResponseSchema>;
 

@@ -5,7 +5,10 @@ import { type FlowContext, REVIEW, type Step, SUBMITTED } from "../../flows/mach
 import { type Answers, isQuestion } from "../../flows/schema.js";
 import type { Language } from "../../i18n/languages.js";
 import { fold, plainDigits } from "../../i18n/words.js";
+import { renderResults, summarizeResults } from "../../rules/render.js";
+import type { Outcome } from "../../rules/schema.js";
 import type { ParsedCommand } from "../commands.js";
+import type { Intent } from "../effects.js";
 import type { OutboundMessage } from "../messages.js";
 import type { ActiveFlow, HandoffOffer, Session } from "../session.js";
 import type { ParsedToken } from "../tokens.js";
@@ -106,21 +109,41 @@ export class FlowMode implements ModeHandler<"flow"> {
       const next = inFlow(session, active, carry);
       return change(next, [...messages, ...this.#prompt(flow, snapshot, lng)]);
     }
-    if ((snapshot.value as unknown) !== SUBMITTED) return moves.toMenu(session, messages);
     const answers = snapshot.context.answers;
-    messages.push(render.text(lng, flow.doneKey));
-    if (flow.submission === "case") return this.#openCase(session, flow, answers, lng, messages, ctx, carry);
-    const offer = flow.offerHandoff ? { kind: flow.offerHandoff, summary: render.summary(flow, answers) } : undefined;
-    const turn = moves.toMenu(session, messages, offer);
-    // Recorded only for a flow with anonymous responses; a flow that keeps nothing lets it pass.
-    turn.effects.push({
+    const record = (outcomes?: Record<string, Outcome>): Intent => ({
       kind: "record-response",
       id: ctx.newId(),
       flow: flow.id,
       version: flow.version,
       lng,
       answers,
+      ...(outcomes ? { outcomes } : {}),
     });
+    if ((snapshot.value as unknown) !== SUBMITTED) {
+      const ended = moves.toMenu(session, messages);
+      // An ending counted too (a "no" to being contacted, say), anonymously.
+      if (flow.countAnonymously) ended.effects.push(record());
+      return ended;
+    }
+    messages.push(render.text(lng, flow.doneKey));
+    if (flow.submission === "case") {
+      const opened = this.#openCase(session, flow, answers, lng, messages, ctx, carry);
+      if (flow.countAnonymously) opened.effects.push(record());
+      return opened;
+    }
+    const rules = flow.results === "eligibility" ? this.deps.rules : undefined;
+    const results = rules?.evaluate(answers, this.deps.office.local(ctx.now).date);
+    if (rules && results) messages.push(...renderResults(rules, this.deps.texts, lng, results, answers));
+    const offer = flow.offerHandoff
+      ? {
+          kind: flow.offerHandoff,
+          summary: [...render.summary(flow, answers), ...summarizeResults(this.deps.texts, results ?? [])],
+          again: flow.id,
+        }
+      : undefined;
+    const turn = moves.toMenu(session, messages, offer);
+    // Recorded only for a flow with anonymous responses; a flow that keeps nothing lets it pass.
+    turn.effects.push(record(results && Object.fromEntries(results.map((result) => [result.benefit, result.outcome]))));
     return turn;
   }
 

@@ -1,6 +1,7 @@
-import type { Flow } from "../../flows/compile.js";
+import { type Flow, listedFlows } from "../../flows/compile.js";
 import { fold, plainDigits } from "../../i18n/words.js";
 import type { OutboundMessage } from "../messages.js";
+import { parseToken } from "../tokens.js";
 import { keep, type Turn, type TurnContext } from "../turn.js";
 import { type Input, lngOf, type ModeDeps, type ModeHandler, type SessionIn } from "./mode.js";
 
@@ -13,7 +14,7 @@ export class MenuMode implements ModeHandler<"menu"> {
   readonly #listed: Flow[];
 
   constructor(private readonly deps: ModeDeps) {
-    this.#listed = [...deps.flows.values()].filter((flow) => flow.listed);
+    this.#listed = listedFlows(deps.flows);
   }
 
   receive(session: SessionIn<"menu">, { content, token }: Input, ctx: TurnContext): Turn {
@@ -21,14 +22,16 @@ export class MenuMode implements ModeHandler<"menu"> {
     const lng = lngOf(session);
     const offer = session.mode.offer;
     const plain = { ...session, mode: { kind: "menu" as const } };
-    if (token?.kind === "handoff" && offer) return moves.startHandoff(plain, lng, [], ctx, offer);
-    if (token?.kind === "home") return moves.toMenu(plain, []);
+    // The offer's choices by number, as its prompt listed them.
+    const typed = content.kind === "text" ? fold(plainDigits(content.text)) : "";
+    const picked =
+      offer && /^\d$/.test(typed) ? render.offer(lng, offer.again).choices[Number(typed) - 1]?.token : undefined;
+    const read = picked ? parseToken(picked) : token;
+    if (read?.kind === "handoff" && offer) return moves.startHandoff(plain, lng, [], ctx, offer);
+    if (read?.kind === "home") return moves.toMenu(plain, []);
     let chosen: Flow | undefined;
-    if (token?.kind === "menu") chosen = flows.get(token.flow);
-    if (content.kind === "text") {
-      const typed = fold(plainDigits(content.text));
-      if (offer && typed === "1") return moves.startHandoff(plain, lng, [], ctx, offer);
-      if (offer && typed === "2") return moves.toMenu(plain, []);
+    if (read?.kind === "menu") chosen = flows.get(read.flow);
+    if (content.kind === "text" && !chosen && !(offer && /^\d{1,2}$/.test(typed))) {
       chosen = /^\d{1,2}$/.test(typed)
         ? this.#listed[Number(typed) - 1]
         : this.#listed.find((flow) => fold(this.deps.texts.t(lng, flow.titleKey)) === typed);
@@ -55,7 +58,7 @@ export class MenuMode implements ModeHandler<"menu"> {
 
   current(session: SessionIn<"menu">): OutboundMessage[] {
     const lng = lngOf(session);
-    if (session.mode.offer) return [this.deps.render.offer(lng)];
+    if (session.mode.offer) return [this.deps.render.offer(lng, session.mode.offer.again)];
     return [this.deps.render.menu(lng)];
   }
 }

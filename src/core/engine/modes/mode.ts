@@ -3,6 +3,7 @@ import type { Language } from "../../i18n/languages.js";
 import type { Texts } from "../../i18n/texts.js";
 import type { Words } from "../../i18n/words.js";
 import type { Office } from "../../office/office.js";
+import type { RuleBook } from "../../rules/rulebook.js";
 import type { ParsedCommand } from "../commands.js";
 import type { CaseEvent } from "../events.js";
 import type { InboundContent, OutboundMessage } from "../messages.js";
@@ -72,6 +73,8 @@ export interface ModeDeps {
   moves: Moves;
   /** Whether hand-off cases can be opened now (someone on the staff side will see them). */
   casesEnabled: boolean;
+  /** The eligibility rules, for a flow whose results come from them. */
+  rules: RuleBook | undefined;
 }
 
 /** The language of a session past the first contact, where it is always known. */
