@@ -16,6 +16,7 @@ import { RedisResponseStore } from "../src/core/store/redis/responses.js";
 import type { StoredResponse } from "../src/core/store/responses.js";
 import { csvCell } from "../src/staff/export/csv.js";
 import { type ExportRequest, exportResponses } from "../src/staff/export/export.js";
+import { buildTable } from "../src/staff/export/table.js";
 import { dropPrefix, REDIS_URL, TEST_SECRET, testPrefix } from "./support/puente.js";
 
 /**
@@ -343,5 +344,54 @@ describe("export command", { timeout: 90_000 }, () => {
     expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(stderr).toContain(message);
     expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});
+
+describe("export of a screening", () => {
+  it("adds a column per benefit with its outcome, Spanish words or codes, empty where it did not show", () => {
+    const screening = compileFlows("flows", texts).get("ayuda") as Flow;
+    const base = { flow: "ayuda", version: 1, lng: "ht" as const, channel: "whatsapp" as const, date: "2026-06-15" };
+    const responses: StoredResponse[] = [
+      {
+        ...base,
+        id: randomUUID(),
+        answers: {
+          needs: ["health"],
+          situation: "irregular",
+          household: ["alone"],
+          housing: "rent",
+          work: "informal",
+          health: "none",
+        },
+        outcomes: { fonasa_d67: "likely", programa_oficina: "other_door" },
+      },
+      {
+        ...base,
+        id: randomUUID(),
+        answers: {
+          needs: ["social"],
+          situation: "temporary",
+          run: "yes",
+          household: ["alone"],
+          rsh: "t40",
+          housing: "rent",
+          work: "contract",
+          health: "fonasa",
+        },
+        outcomes: { programa_oficina: "likely" },
+      },
+    ];
+    const labels = buildTable(screening, texts, responses, "labels");
+    const at = (table: typeof labels, row: number, id: string) =>
+      table.rows[row]?.[table.columns.findIndex((c) => c.id === id)];
+    expect(labels.columns.map((column) => column.id).filter((id) => id.startsWith("outcome."))).toEqual([
+      "outcome.fonasa_d67",
+      "outcome.programa_oficina",
+    ]);
+    expect(at(labels, 0, "outcome.fonasa_d67")).toBe("Puedes pedirlo");
+    expect(at(labels, 0, "outcome.programa_oficina")).toBe("Otro lugar te ayuda");
+    expect(at(labels, 1, "outcome.fonasa_d67")).toBeNull();
+    const codes = buildTable(screening, texts, responses, "codes");
+    expect(at(codes, 1, "outcome.programa_oficina")).toBe("likely");
   });
 });

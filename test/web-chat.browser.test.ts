@@ -242,4 +242,66 @@ describe.skipIf(!existsSync(CHROMIUM))("web chat in a browser", () => {
     expect(await fresh.locator("#language").inputValue()).toBe("fr");
     await context.close();
   }, 60_000);
+
+  it("a newcomer finds the screening first in the menu and gets a useful result in a dozen taps", async () => {
+    const context = await browser.newContext({ locale: "es-CL" });
+    const fresh = await context.newPage();
+    fresh.setDefaultTimeout(WAIT);
+    const t = (key: string) => puente.texts.t("es", key);
+    await fresh.goto(`http://127.0.0.1:${puente.port}/`);
+    const menu = fresh.locator("#log [data-kind=prompt]").last();
+    await menu.locator("button.choice").first().waitFor();
+    expect(await menu.locator("button.choice").allTextContents()).toEqual([
+      t("ayuda:title"),
+      t("consulta:title"),
+      t("mediacion:title"),
+      t("persona:title"),
+      t("common:language.change"),
+    ]);
+    let taps = 0;
+    const choose = async (label: string) => {
+      taps++;
+      const before = await fresh.locator("#log [data-kind=prompt]").count();
+      await fresh
+        .locator("#log [data-kind=prompt]")
+        .last()
+        .locator("button.choice", { hasText: label })
+        .first()
+        .click();
+      await expect.poll(() => fresh.locator("#log [data-kind=prompt]").count()).toBeGreaterThan(before);
+    };
+    const tick = async (label: string) => {
+      taps++;
+      const button = fresh
+        .locator("#log [data-kind=prompt]")
+        .last()
+        .locator("button.choice", { hasText: label })
+        .first();
+      await button.click();
+      await expect.poll(() => button.getAttribute("aria-pressed")).toBe("true");
+    };
+    await choose(t("ayuda:title"));
+    await tick(t("ayuda:needs.options.housing"));
+    await choose(t("common:control.done"));
+    await choose(t("ayuda:situation.options.temporary"));
+    await choose(t("ayuda:run.options.yes"));
+    await tick(t("ayuda:household.options.children"));
+    await choose(t("common:control.done"));
+    await choose(t("ayuda:school.options.all_in_school"));
+    await choose(t("ayuda:rsh.options.t41_60"));
+    await choose(t("ayuda:housing.options.rent"));
+    await choose(t("ayuda:work.options.contract"));
+    await choose(t("ayuda:health.options.fonasa"));
+    expect(taps).toBeLessThanOrEqual(13);
+    const said = (await fresh.locator("#log .bubble.bot").allTextContents()).join("\n");
+    expect(said).toContain(`✅ ${t("rules:vivienda.ds52_arriendo.title")}`);
+    expect(said).toContain(`✅ ${t("rules:social.suf.title")}`);
+    expect(said).toContain(t("rules:places.minvu"));
+    expect(await fresh.locator("#log [data-kind=prompt]").last().locator("button.choice").allTextContents()).toEqual([
+      t("common:handoff.offerYes"),
+      t("common:handoff.offerAgain"),
+      t("common:handoff.offerMenu"),
+    ]);
+    await context.close();
+  }, 90_000);
 });

@@ -65,12 +65,27 @@ export function buildTable(
   const specs = [
     ...META_COLUMNS,
     ...staffQuestions(flow, texts, everything).flatMap((question) => questionColumns(question, mode, words)),
+    ...outcomeColumns(texts, everything, mode),
   ];
   const columns = withUniqueIds(specs);
   return {
     columns: columns.map(({ id, header }) => ({ id, header })),
     rows: responses.map((response) => columns.map((column) => column.value(response))),
   };
+}
+
+/** A screening's outcomes: one column per benefit that any response has, its outcome or empty. */
+function outcomeColumns(texts: Texts, everything: readonly StoredResponse[], mode: ValueMode): ColumnSpec[] {
+  const benefits = [...new Set(everything.flatMap((response) => Object.keys(response.outcomes ?? {})))].sort();
+  return benefits.map((benefit) => ({
+    id: `outcome.${benefit}`,
+    header: `resultado: ${benefit}`,
+    value: (response) => {
+      const outcome = response.outcomes?.[benefit];
+      if (!outcome) return null;
+      return mode === "codes" ? outcome : texts.t("es", `rules:outcome.${outcome}`);
+    },
+  }));
 }
 
 function questionColumns(question: StaffQuestion, mode: ValueMode, words: AnswerWords): ColumnSpec[] {
