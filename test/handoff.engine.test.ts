@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { StaffRef } from "../src/core/cases/case.js";
 import type { Cases } from "../src/core/cases/cases.js";
 import { LANGUAGES } from "../src/core/i18n/languages.js";
+import { MemoryResponseStore } from "../src/core/store/memory/responses.js";
 import { sweep } from "../src/runtime/work.js";
 import { handoffRig, until } from "./support/handoff.js";
 import { CASES_ON, engineOn, memoryStore, Person } from "./support/puente.js";
@@ -345,5 +346,40 @@ describe("hand-off turned off while a person was answering", () => {
     await later.say("sí");
     expect(later.texts()[0]).toBe(off.texts.t("es", "common:handoff.unavailable"));
     expect(later.prompt().expects).toBe("menu");
+  });
+});
+
+describe("the mediation request", () => {
+  it("with consent opens a mediation case with its answers; with or without, every request is counted anonymously", async () => {
+    const responses = new MemoryResponseStore();
+    const mediation = handoffRig({}, { responses });
+    const mediationCases = mediation.cases as Cases;
+    const yes = new Person(mediation.engine, "mediation-yes", "es");
+    for (const text of ["/start mediacion", "no", "1", "1", "2", "sí", "sí"]) await yes.say(text);
+    expect(yes.texts()).toContain(mediation.texts.t("es", "mediacion:done"));
+    await until(async () => (await mediationCases.list("all", 5)).length === 1, "the case");
+    const [current] = await mediationCases.list("all", 5);
+    expect(current?.kind).toBe("mediation");
+    expect(current?.summary.map((line) => line.question)).toEqual([
+      "Alguien en peligro",
+      "Conflicto",
+      "Con quién",
+      "Idioma del mediador",
+      "Interés en el taller",
+    ]);
+    const no = new Person(mediation.engine, "mediation-no", "es");
+    for (const text of ["/start mediacion", "no", "2", "2", "1", "no", "no"]) await no.say(text);
+    expect(no.texts()[0]).toContain("Oficina de Migrantes y Refugiados");
+    expect(await mediationCases.list("all", 5)).toHaveLength(1);
+    const counted = await responses.list("mediacion");
+    expect(counted.map((response) => response.answers.consent)).toEqual([true, false]);
+    expect(counted[1]?.answers).toMatchObject({
+      danger: false,
+      about: "landlord",
+      who: "landlord",
+      language: "es",
+      workshop: false,
+    });
+    await mediation.stop();
   });
 });

@@ -192,6 +192,35 @@ describe("the screening and the mediation request on WhatsApp", () => {
         title,
       ).toBe(true);
 
+    // A refuge applicant, on WhatsApp too, is sent to the humanitarian programme.
+    say("/start ayuda");
+    await until(() => client.to(from).at(-1)?.includes(ht("ayuda:needs.text")) ?? false, "needs again");
+    for (const [answer, next] of [
+      ["4", "ayuda:situation.text"],
+      ["4", "ayuda:run.text"],
+      ["2", "ayuda:household.text"],
+      ["1", "ayuda:housing.text"],
+      ["1", "ayuda:work.text"],
+      ["3", "ayuda:health.text"],
+    ] as const) {
+      const count = client.sent.length;
+      say(answer);
+      await until(() => client.sent.slice(count).some((m) => m.text.includes(ht(next))), next, 15_000);
+    }
+    const sentBefore = client.sent.length;
+    say("3");
+    await until(
+      () => client.sent.slice(sentBefore).some((m) => m.text.includes(ht("common:handoff.offer"))),
+      "results",
+      15_000,
+    );
+    const referral = client.sent
+      .slice(sentBefore)
+      .map((m) => m.text)
+      .join("\n");
+    expect(referral).toContain(`➡️ ${ht("rules:programa.programa_oficina.title")}`);
+    expect(referral).toContain(ht("rules:places.refugee_programme"));
+
     say("/start mediacion");
     await until(() => got(ht("mediacion:danger.text")), "danger");
     const before = client.sent.length;
