@@ -8,25 +8,34 @@ export class MemoryKeyValueStore implements KeyValueStore {
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
   }, 60_000).unref();
 
+  /** Checks and sets without awaiting in between: two claims at once cannot both see the key absent. */
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
-    if ((await this.get(key)) !== undefined) return false;
-    await this.set(key, "1", ttlSeconds);
+    if (this.#live(key) !== undefined) return false;
+    this.#entries.set(key, { value: "1", expiresAt: Date.now() + ttlSeconds * 1000 });
     return true;
   }
 
   async get(key: string): Promise<string | undefined> {
-    const entry = this.#entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt > Date.now()) return entry.value;
-    this.#entries.delete(key);
-    return undefined;
+    return this.#live(key);
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
     this.#entries.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });
   }
 
+  async delete(key: string): Promise<void> {
+    this.#entries.delete(key);
+  }
+
   close(): void {
     clearInterval(this.#sweeper);
+  }
+
+  #live(key: string): string | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt > Date.now()) return entry.value;
+    this.#entries.delete(key);
+    return undefined;
   }
 }

@@ -10,7 +10,7 @@ export class RedisKeyValueStore implements KeyValueStore {
   ) {}
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
-    return (await call(() => this.redis.set(this.#key(key), "1", "EX", ttlSeconds, "NX"))) === "OK";
+    return (await call(() => this.redis.set(this.#key(key), "1", "PX", milliseconds(ttlSeconds), "NX"))) === "OK";
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -18,10 +18,19 @@ export class RedisKeyValueStore implements KeyValueStore {
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    await call(() => this.redis.set(this.#key(key), value, "EX", ttlSeconds));
+    await call(() => this.redis.set(this.#key(key), value, "PX", milliseconds(ttlSeconds)));
+  }
+
+  async delete(key: string): Promise<void> {
+    await call(() => this.redis.del(this.#key(key)));
   }
 
   #key(key: string): string {
     return `${this.prefix}:k:${key}`;
   }
+}
+
+/** Redis expiries in whole milliseconds, at least one. */
+function milliseconds(seconds: number): number {
+  return Math.max(1, Math.round(seconds * 1000));
 }
