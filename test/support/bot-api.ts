@@ -125,7 +125,11 @@ export interface Person {
   send(text: string, entities?: MessageEntity[]): Update;
   sendCommand(command: string): Update;
   /** A tap on an inline button of bot message `messageId`; the button must exist unless `unchecked`. */
-  tap(messageId: number, callbackData: string, opts?: { unchecked?: boolean }): Update;
+  /**
+   * A tap on an inline button of bot message `messageId`; the button must exist unless `unchecked`.
+   * `inaccessible`: Telegram no longer sends the message's content (too old): only its id and chat.
+   */
+  tap(messageId: number, callbackData: string, opts?: { unchecked?: boolean; inaccessible?: boolean }): Update;
   /** A tap on the button labelled `label` of the latest bot message (or of `messageId`) that has it. */
   tapButton(label: string, messageId?: number): Update;
   sendSticker(emoji?: string): Update;
@@ -760,7 +764,8 @@ export class BotApiEmulator {
         const length = text.split(/\s/)[0]?.length ?? text.length;
         return send({ text, entities: [{ type: "bot_command", offset: 0, length }] });
       },
-      tap: (messageId, callbackData, tapOpts) => this.tap(chat, user, messageId, callbackData, tapOpts?.unchecked),
+      tap: (messageId, callbackData, tapOpts) =>
+        this.tap(chat, user, messageId, callbackData, tapOpts?.unchecked, tapOpts?.inaccessible),
       tapButton: (label, messageId) => {
         const candidates = this.messages(chat.id).reverse();
         for (const m of candidates) {
@@ -1387,6 +1392,7 @@ export class BotApiEmulator {
     messageId: number,
     data: string,
     unchecked = false,
+    inaccessible = false,
   ): Update {
     const state = this.chatState(chat);
     const record = state.botMessages.get(messageId);
@@ -1405,7 +1411,7 @@ export class BotApiEmulator {
       callback_query: {
         id,
         from,
-        message: this.asMessage(state, record),
+        message: inaccessible ? { chat, message_id: messageId, date: 0 } : this.asMessage(state, record),
         chat_instance: String(8_000_000_000_000_000 + chat.id),
         data,
       },

@@ -1,9 +1,11 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { autoRetry } from "@grammyjs/auto-retry";
 import { type RunnerHandle, run, sequentialize } from "@grammyjs/runner";
 import { apiThrottler } from "@grammyjs/transformer-throttler";
-import { Bot, type Context, GrammyError, HttpError, webhookCallback } from "grammy";
+import { Bot, type Context, GrammyError, HttpError } from "grammy";
 import type { InlineKeyboardMarkup, MaybeInaccessibleMessage } from "grammy/types";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
 import { COMMANDS } from "../../core/engine/commands.js";
 import type { InboundMessage, OutboundMessage } from "../../core/engine/messages.js";
@@ -11,8 +13,9 @@ import { parseToken } from "../../core/engine/tokens.js";
 import { LANGUAGES, type Language } from "../../core/i18n/languages.js";
 import type { Texts } from "../../core/i18n/texts.js";
 import type { KeyValueStore } from "../../core/store/keyvalue.js";
+import { StoreUnavailableError } from "../../core/store/records.js";
 import type { Channel, Receiver } from "../port.js";
-import { readUpdate } from "./inbound.js";
+import { readUpdate, webhookUpdate } from "./inbound.js";
 import { answeredText, renderMessages, type TelegramMessage, tappedLabel, tickedLabels } from "./render.js";
 
 export interface TelegramOptions {
@@ -54,6 +57,9 @@ export class TelegramStartError extends Error {
 }
 
 export const WEBHOOK_PATH = "/telegram/webhook";
+const SECRET_HEADER = "x-telegram-bot-api-secret-token";
+/** Far above any update Telegram sends (a message is at most 4096 characters). */
+const MAX_UPDATE_BYTES = 1024 * 1024;
 /** Telegram re-sends an update it did not see acknowledged; each is handled once within a day. */
 const UPDATE_MEMORY_SECONDS = 24 * 3600;
 const PROMPT_MEMORY_SECONDS = 7 * 24 * 3600;
@@ -70,10 +76,12 @@ export class TelegramChannel implements Channel {
   #started = false;
   /** Chats whose message is being answered here: a push to them waits, so it never overtakes the reply. */
   readonly #answering = new Map<number, Promise<void>>();
+  /** Webhook updates being handled here: a redelivery meanwhile waits for the same outcome. */
+  readonly #inFlight = new Map<number, Promise<void>>();
 
   constructor(private readonly options: TelegramOptions) {
     this.bot = new Bot(options.token, { client: options.apiRoot ? { apiRoot: options.apiRoot } : {} });
-    this.bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
+    this.bot.use(sequentialize((ctx: Context) => (typeof ctx.chat?.id === "number" ? String(ctx.chat.id) : undefined)));
     this.bot.use((ctx) => this.#handle(ctx));
     this.bot.catch((error) => {
       options.logger.error(
@@ -93,7 +101,15 @@ export class TelegramChannel implements Channel {
       throw new TelegramStartError(startProblem(error, this.options.apiRoot));
     }
     // After the first call, so that a wrong token or an unreachable API fails at once, not after retries.
-    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 5, maxDelaySeconds: 60 }));
+    // With a webhook, a reply Telegram could not take fails the update: Telegram sends it again.
+    this.bot.api.config.use(
+      autoRetry({
+        maxRetryAttempts: 5,
+        maxDelaySeconds: 60,
+        rethrowInternalServerErrors: Boolean(webhook),
+        rethrowHttpErrors: Boolean(webhook),
+      }),
+    );
     // About one message a second per chat, in bursts of three; one a second to a group; 30 a second in all.
     const pace = this.options.pace ?? TELEGRAM_PACE;
     this.bot.api.config.use(
@@ -113,7 +129,12 @@ export class TelegramChannel implements Channel {
         },
       }),
     );
-    await this.#registerCommands();
+    await this.#registerCommands().catch((error: unknown) =>
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "telegram: the command menu could not be registered; the bot runs without it",
+      ),
+    );
     this.#started = true;
     if (webhook) {
       await this.bot.api.setWebhook(webhook.url, { secret_token: webhook.secret, drop_pending_updates: false });
@@ -138,24 +159,94 @@ export class TelegramChannel implements Channel {
     return true;
   }
 
-  /** The webhook endpoint, refusing requests without Telegram's secret token. */
+  /**
+   * The webhook endpoint. A request without Telegram's secret token gets 401 before its body is
+   * read; a body over 1 MB, 413; one that is not an update (not JSON, no whole-number `update_id`),
+   * 400; an update that failed (its reply could not be sent), 500, so that Telegram sends it again.
+   * Log lines never quote the body: it may be a person's message.
+   */
   routes(): Hono {
     const app = new Hono();
     const secret = this.options.webhook?.secret;
     if (!secret) return app;
-    // Telegram waits about a minute; answering within 9 s and finishing after keeps redeliveries rare.
-    const callback = webhookCallback(this.bot, "hono", {
-      secretToken: secret,
-      onTimeout: "return",
-      timeoutMilliseconds: 9000,
-    });
-    app.post(WEBHOOK_PATH, (c) => callback(c));
+    const { logger } = this.options;
+    app.post(
+      WEBHOOK_PATH,
+      async (c, next) => {
+        if (!sameSecret(c.req.header(SECRET_HEADER), secret)) {
+          logger.warn("telegram webhook: a request without the secret token was refused");
+          return c.body(null, 401);
+        }
+        await next();
+      },
+      bodyLimit({
+        maxSize: MAX_UPDATE_BYTES,
+        onError: (c) => {
+          logger.warn("telegram webhook: a body over 1 MB was refused");
+          return c.body(null, 413);
+        },
+      }),
+      async (c) => {
+        const update = webhookUpdate(await c.req.text());
+        if (!update) {
+          logger.warn("telegram webhook: a body that is not a Telegram update was refused");
+          return c.body(null, 400);
+        }
+        try {
+          await this.#receive(update);
+          return c.body(null, 200);
+        } catch {
+          return c.body(null, 500);
+        }
+      },
+    );
     return app;
   }
 
+  /** One webhook update, handled once even when Telegram sends it again while it is under way. */
+  #receive(update: { update_id: number }): Promise<void> {
+    const running = this.#inFlight.get(update.update_id);
+    if (running) return running;
+    // grammY's error handler logs the failure; the rejection reaches the webhook's answer.
+    const handled = this.bot.handleUpdate(update as Parameters<Bot["handleUpdate"]>[0]).catch(async (error) => {
+      await this.bot.errorHandler(error);
+      throw error;
+    });
+    this.#inFlight.set(update.update_id, handled);
+    void handled
+      .catch(() => undefined)
+      .finally(() => {
+        this.#inFlight.delete(update.update_id);
+      });
+    return handled;
+  }
+
+  /**
+   * Each update once: its id is claimed first and given back if handling fails, so a redelivery is
+   * processed, not dropped. Should the claim itself fail (Redis away), the update is handled anyway:
+   * the engine's sessions recognise a message seen twice, and a person must never get silence.
+   */
   async #handle(ctx: Context): Promise<void> {
-    const { facts } = this.options;
-    if (!(await facts.claim(`tg:u:${this.bot.botInfo.id}:${ctx.update.update_id}`, UPDATE_MEMORY_SECONDS))) return;
+    const claim = `tg:u:${this.bot.botInfo.id}:${ctx.update.update_id}`;
+    if (!(await this.#claim(claim))) return;
+    try {
+      await this.#dispatch(ctx);
+    } catch (error) {
+      await this.options.facts.delete(claim).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #claim(key: string): Promise<boolean> {
+    try {
+      return await this.options.facts.claim(key, UPDATE_MEMORY_SECONDS);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      return true;
+    }
+  }
+
+  async #dispatch(ctx: Context): Promise<void> {
     const chat = ctx.chat ?? ctx.callbackQuery?.message?.chat;
     if (this.options.onGroupUpdate && (chat?.type === "group" || chat?.type === "supergroup")) {
       await this.options.onGroupUpdate(ctx);
@@ -218,6 +309,13 @@ export class TelegramChannel implements Channel {
     token: string,
     applied: boolean,
   ): Promise<void> {
+    if (text.trim() === "") {
+      // Too old for Telegram to send its text: its buttons go, its words stay as they were.
+      await this.bot.api
+        .editMessageReplyMarkup(chatId, messageId, { reply_markup: { inline_keyboard: [] } })
+        .catch(() => undefined);
+      return;
+    }
     const parsed = parseToken(token);
     const isDone = parsed?.kind === "control" && parsed.control === "done";
     const answer = isDone ? tickedLabels(markup).join(", ") : tappedLabel(markup, token);
@@ -281,4 +379,10 @@ function startProblem(error: unknown, apiRoot: string | undefined): string {
   if (error instanceof GrammyError) return `Telegram answered ${error.error_code} at start: ${error.description}`;
   if (error instanceof HttpError) return `Cannot reach the Telegram Bot API at ${where}: ${error.message}`;
   return `Telegram could not start: ${(error as Error).message}`;
+}
+
+/** Compares the secret token in constant time, so its length and prefix cannot be guessed by timing. */
+function sameSecret(given: string | undefined, secret: string): boolean {
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return given !== undefined && timingSafeEqual(digest(given), digest(secret));
 }

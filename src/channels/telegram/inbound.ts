@@ -1,4 +1,4 @@
-import type { Message, Update } from "grammy/types";
+import { z } from "zod";
 import type { InboundContent, InboundMessage } from "../../core/engine/messages.js";
 
 /**
@@ -6,13 +6,16 @@ import type { InboundContent, InboundMessage } from "../../core/engine/messages.
  * chats. Decided (and tested): groups, supergroups and channels get silence, since a reply there
  * would speak to strangers; an edited message gets silence, since its answer was already taken;
  * anything a person sends that the bot cannot read (sticker, photo, voice…) gets a friendly line.
+ *
+ * Updates are read through a schema of the few fields used, so a malformed one (a forged webhook
+ * call, a chat id that is not a number) is ignored, never half-read.
  */
 export type UpdateReading =
   | { kind: "message"; inbound: InboundMessage }
   | { kind: "tap"; inbound: InboundMessage; callbackId: string; messageId: number | undefined }
-  | { kind: "ignore"; why: "not private" | "edited" | "not a message" | "service message" };
+  | { kind: "ignore"; why: "not private" | "edited" | "not a message" | "service message" | "malformed" };
 
-const UNSUPPORTED: Array<keyof Message> = [
+const UNSUPPORTED = [
   "sticker",
   "photo",
   "voice",
@@ -28,11 +31,59 @@ const UNSUPPORTED: Array<keyof Message> = [
   "dice",
   "game",
   "story",
-];
+] as const;
 
-export function readUpdate(update: Update): UpdateReading {
-  if (update.edited_message || update.edited_channel_post) return { kind: "ignore", why: "edited" };
-  if (update.channel_post) return { kind: "ignore", why: "not private" };
+const chatSchema = z.object({ id: z.number().int(), type: z.string() });
+const senderSchema = z.object({ language_code: z.string().optional() });
+
+// Passthrough: which kind of media a message holds is read from its other fields.
+const messageSchema = z
+  .object({
+    message_id: z.number().int(),
+    chat: chatSchema,
+    from: senderSchema.optional(),
+    text: z.string().optional(),
+  })
+  .passthrough();
+
+const updateSchema = z.object({
+  update_id: z.number().int().nonnegative(),
+  message: messageSchema.optional(),
+  edited_message: z.unknown().optional(),
+  edited_channel_post: z.unknown().optional(),
+  channel_post: z.unknown().optional(),
+  callback_query: z
+    .object({
+      id: z.string(),
+      from: senderSchema,
+      // An old message comes without its content: only its id and chat.
+      message: z.object({ message_id: z.number().int(), chat: chatSchema }).optional(),
+      data: z.string().optional(),
+    })
+    .optional(),
+});
+
+type TelegramMessage = z.infer<typeof messageSchema>;
+
+/** An update as the webhook receives it: JSON with a whole-number `update_id`, or nothing. */
+export function webhookUpdate(body: string): { update_id: number } | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const id = z.object({ update_id: z.number().int().nonnegative() }).passthrough().safeParse(parsed);
+  return id.success ? id.data : undefined;
+}
+
+export function readUpdate(raw: unknown): UpdateReading {
+  const parsed = updateSchema.safeParse(raw);
+  if (!parsed.success) return { kind: "ignore", why: "malformed" };
+  const update = parsed.data;
+  if (update.edited_message !== undefined || update.edited_channel_post !== undefined)
+    return { kind: "ignore", why: "edited" };
+  if (update.channel_post !== undefined) return { kind: "ignore", why: "not private" };
   const query = update.callback_query;
   if (query) {
     const chat = query.message?.chat;
@@ -58,9 +109,9 @@ export function readUpdate(update: Update): UpdateReading {
   };
 }
 
-function contentOf(message: Message): InboundContent | undefined {
+function contentOf(message: TelegramMessage): InboundContent | undefined {
   if (typeof message.text === "string") return { kind: "text", text: message.text };
-  const what = UNSUPPORTED.find((field) => message[field] !== undefined);
+  const what = UNSUPPORTED.find((field) => message[field] !== undefined && message[field] !== null);
   // The message's id lets staff get a copy while they talk with the person; never a chat id.
   return what ? { kind: "unsupported", what, ref: String(message.message_id) } : undefined;
 }
@@ -71,5 +122,5 @@ function inbound(
   languageCode: string | undefined,
   content: InboundContent,
 ): InboundMessage {
-  return { id: `tg${updateId}`, channel: "telegram", chatId, languageCode, content };
+  return { id: `tg${updateId}`, channel: "telegram", chatId, languageCode: languageCode?.slice(0, 35), content };
 }
