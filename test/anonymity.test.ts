@@ -82,7 +82,7 @@ describe("the anonymous consultation on Redis", () => {
   it(`after ${PEOPLE} people take part, no key or value holds their ids, phones or e-mails`, async () => {
     for (let batch = 0; batch < PEOPLE; batch += 50)
       await Promise.all(Array.from({ length: 50 }, (_, offset) => takeSurvey(batch + offset)));
-    const stored = await responses.list("consulta");
+    const stored = (await responses.list("consulta")).responses;
     expect(stored).toHaveLength(PEOPLE);
     const haystack = await everythingInRedis();
     for (let index = 0; index < PEOPLE; index++) {
@@ -121,13 +121,13 @@ describe("the anonymous consultation on Redis", () => {
 
   it("tells a second attempt kindly that they already took part, and stores nothing more", async () => {
     const person = await takeSurvey(PEOPLE + 2);
-    const before = (await responses.list("consulta")).length;
+    const before = (await responses.list("consulta")).responses.length;
     await person.say("/start consulta");
     expect(person.texts()[0]).toBe(
       texts.t("es", "common:flow.alreadyTakenPart", { title: texts.t("es", "consulta:title") }),
     );
     expect(person.prompt().expects).toBe("menu");
-    expect(await responses.list("consulta")).toHaveLength(before);
+    expect((await responses.list("consulta")).responses).toHaveLength(before);
   });
 
   it("stores one response for a double tap on send, or the same message delivered twice", async () => {
@@ -141,20 +141,20 @@ describe("the anonymous consultation on Redis", () => {
       await act(person, consulta, texts, "es", person.prompt(), step.event as FlowEvent, false);
     }
     const confirm = person.prompt().choices.find((c) => c.role === "confirm")?.token ?? "";
-    const before = (await responses.list("consulta")).length;
+    const before = (await responses.list("consulta")).responses.length;
     await Promise.all([person.tap(confirm), person.tap(confirm), person.tap(confirm)]);
     await person.tap(confirm);
-    expect(await responses.list("consulta")).toHaveLength(before + 1);
+    expect((await responses.list("consulta")).responses).toHaveLength(before + 1);
   });
 
   it("/borrar forgets that the person took part; their anonymous response stays", async () => {
     const person = await takeSurvey(PEOPLE + 5);
-    const before = (await responses.list("consulta")).length;
+    const before = (await responses.list("consulta")).responses.length;
     await person.say("/borrar");
     expect(await sessions.read(engine.chatKey("test", person.chatId))).toBeUndefined();
     await person.say("/start consulta");
     expect(person.prompt().ref).toEqual({ flow: "consulta", step: "consent" });
-    expect(await responses.list("consulta")).toHaveLength(before);
+    expect((await responses.list("consulta")).responses).toHaveLength(before);
   });
 
   it("forgets the answers in progress when the person cancels", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, casesEnabled, loadConfig } from "../src/runtime/config.js";
+import { ConfigError, casesEnabled, loadConfig, loadExportConfig } from "../src/runtime/config.js";
 
 const SECRET = "x".repeat(32);
 
@@ -42,6 +42,14 @@ describe("configuration from the environment", () => {
     [{ CONTACT_GRACE_DAYS: "-1" }, "CONTACT_GRACE_DAYS"],
     [{ CASE_REMINDER_MINUTES: "half an hour" }, "CASE_REMINDER_MINUTES"],
     [{ WEB_CHAT_ENABLED: "perhaps" }, "WEB_CHAT_ENABLED"],
+    [{ REDIS_URL: "redis://127.0.0.1:6379/99", ANON_SECRET: SECRET }, "REDIS_URL"],
+    [{ REDIS_URL: "redis://127.0.0.1:6379/16", ANON_SECRET: SECRET }, "REDIS_URL"],
+    [{ REDIS_URL: "redis://127.0.0.1:6379/abc", ANON_SECRET: SECRET }, "REDIS_URL"],
+    [{ REDIS_URL: "redis://127.0.0.1:6379/-1", ANON_SECRET: SECRET }, "REDIS_URL"],
+    [{ REDIS_URL: "redis://127.0.0.1:6379/1.5", ANON_SECRET: SECRET }, "REDIS_URL"],
+    [{ REDIS_URL: "redis://127.0.0.1:6379/2/", ANON_SECRET: SECRET }, "REDIS_URL"],
+    [{ REDIS_URL: "rediss://:pw@redis.example.org:6380/20", ANON_SECRET: SECRET }, "REDIS_URL"],
+    [{ REDIS_URL: "redis://127.0.0.1:6379?db=99", ANON_SECRET: SECRET }, "REDIS_URL"],
   ])("refuses %o with one line naming %s", (env, variable) => {
     let error: unknown;
     try {
@@ -53,6 +61,55 @@ describe("configuration from the environment", () => {
     const message = (error as Error).message;
     expect(message).toMatch(new RegExp(`^Configuration error: ${variable} `));
     expect(message).not.toContain("\n");
+  });
+
+  it.each([
+    ["redis://127.0.0.1:6379/99", "/99"],
+    ["redis://127.0.0.1:6379/abc", "/abc"],
+    ["redis://127.0.0.1:6379/-1", "/-1"],
+  ])("refuses the database in %s, saying what is wrong and that the server decides how many there are", (url, path) => {
+    let error: unknown;
+    try {
+      loadConfig({ REDIS_URL: url, ANON_SECRET: SECRET });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^Configuration error: REDIS_URL /);
+    expect(message).toContain(path);
+    expect(message).toMatch(/0 to 15/);
+    expect(message).toMatch(/16/);
+    expect(message).toContain("databases");
+    expect(message).not.toContain("\n");
+  });
+
+  it.each([
+    "redis://127.0.0.1:6379",
+    "redis://127.0.0.1:6379/",
+    "redis://127.0.0.1:6379/0",
+    "redis://127.0.0.1:6379/15",
+    "rediss://:p%40ss@redis.example.org:6380/3",
+    "redis://127.0.0.1:6379?db=4",
+  ])("accepts REDIS_URL %s", (url) => {
+    expect(loadConfig({ REDIS_URL: url, ANON_SECRET: SECRET }).REDIS_URL).toBe(url);
+  });
+
+  it("the export's configuration: no ANON_SECRET needed, REDIS_URL checked the same way, the bot's settings ignored", () => {
+    expect(loadExportConfig({ REDIS_URL: "redis://127.0.0.1:6379/2", REDIS_PREFIX: "office" })).toMatchObject({
+      REDIS_URL: "redis://127.0.0.1:6379/2",
+      REDIS_PREFIX: "office",
+      FLOWS_DIR: "flows",
+      LOCALES_DIR: "locales",
+    });
+    // A bot setting the export does not use cannot stop it.
+    expect(loadExportConfig({ REDIS_URL: "redis://127.0.0.1:6379", TELEGRAM_BOT_TOKEN: "nope" }).REDIS_PREFIX).toBe(
+      "puente",
+    );
+    expect(() => loadExportConfig({ REDIS_URL: "redis://127.0.0.1:6379/99" })).toThrow(
+      /^Configuration error: REDIS_URL .*0 to 15/,
+    );
+    expect(() => loadExportConfig({ REDIS_PREFIX: "has space" })).toThrow(/^Configuration error: REDIS_PREFIX /);
   });
 
   it("accepts a complete production setting", () => {

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +17,7 @@ import type { StoredResponse } from "../src/core/store/responses.js";
 import { csvCell } from "../src/staff/export/csv.js";
 import { type ExportRequest, exportResponses } from "../src/staff/export/export.js";
 import { buildTable } from "../src/staff/export/table.js";
+import { unreadableLine } from "../src/staff/export/unreadable.js";
 import { dropPrefix, REDIS_URL, TEST_SECRET, testPrefix } from "./support/puente.js";
 
 /**
@@ -94,7 +95,7 @@ beforeAll(async () => {
   redis = openRedis(REDIS_URL);
   const store = new RedisResponseStore(redis, prefix);
   for (const one of submitted) expect(await store.submit(one, `participant-${randomUUID()}`)).toBe("stored");
-  stored = await store.list("demo");
+  stored = (await store.list("demo")).responses;
 });
 
 afterAll(async () => {
@@ -328,6 +329,74 @@ describe("export command", { timeout: 90_000 }, () => {
     expect(workbook.worksheets[0]?.rowCount).toBe(6);
   });
 
+  it("needs no ANON_SECRET: it reads anonymous responses and hashes nothing", async () => {
+    const { ANON_SECRET: _secret, ...withoutSecret } = env;
+    const { code, stdout, stderr } = await run(["demo", "--format", "json"], withoutSecret);
+    expect(stderr.trim().split("\n")).toEqual([`Exported 5 responses of "demo" as JSON.`]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.toString()).map((row: { id: string }) => row.id)).toEqual(submitted.map((one) => one.id));
+  });
+
+  it("leaves out entries it cannot read and names them by stream id in one line, never by content", async () => {
+    const own = testPrefix("export-corrupt");
+    try {
+      const store = new RedisResponseStore(redis, own);
+      const stream = `${own}:r:demo`;
+      const good = [
+        response("2025-03-01", 2, { consent: true, age: 30 }),
+        response("2025-03-02", 2, { consent: true, age: 31 }),
+        response("2025-03-03", 2, { consent: true, age: 32 }),
+      ];
+      const day = (date: string) => String(Date.parse(`${date}T00:00:00Z`));
+      expect(await store.submit(good[0] as StoredResponse, "p0")).toBe("stored");
+      const bad = [
+        // Broken JSON, a missing field, and a response that does not fit the schema.
+        await redis.xadd(stream, `${day("2025-03-01")}-7`, "response", '{"id": "SECRET-BROKEN", "answ'),
+        await redis.xadd(stream, `${day("2025-03-01")}-8`, "other", JSON.stringify(good[1])),
+        await redis.xadd(
+          stream,
+          `${day("2025-03-01")}-9`,
+          "response",
+          JSON.stringify({ ...good[1], id: randomUUID(), lng: "de", answers: { comment: "SECRET-CONTENT" } }),
+        ),
+      ];
+      expect(await store.submit(good[1] as StoredResponse, "p1")).toBe("stored");
+      expect(await store.submit(good[2] as StoredResponse, "p2")).toBe("stored");
+
+      const { ANON_SECRET: _secret, ...withoutSecret } = env;
+      const { code, stdout, stderr } = await run(["demo", "--format", "json"], { ...withoutSecret, REDIS_PREFIX: own });
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout.toString()).map((row: { id: string }) => row.id)).toEqual(good.map((one) => one.id));
+      expect(stderr.trim().split("\n")).toEqual([
+        `Exported 3 responses of "demo" as JSON.`,
+        `3 entries could not be read and were left out: ${bad.join(", ")}`,
+      ]);
+      expect(stderr).not.toContain("SECRET");
+    } finally {
+      await dropPrefix(own);
+    }
+  });
+
+  it("names at most 20 unreadable entries, and counts the rest", () => {
+    expect(unreadableLine([])).toBeUndefined();
+    expect(unreadableLine(["1-0"])).toBe("1 entry could not be read and was left out: 1-0");
+    const ids = Array.from({ length: 25 }, (_, at) => `1700000000000-${at}`);
+    expect(unreadableLine(ids)).toBe(
+      `25 entries could not be read and were left out: ${ids.slice(0, 20).join(", ")} and 5 more`,
+    );
+  });
+
+  it.concurrent.each(["redis://127.0.0.1:6379/99", "redis://127.0.0.1:6379/abc", "redis://127.0.0.1:6379/-1"])(
+    "refuses REDIS_URL=%s in one line naming REDIS_URL, as the bot does",
+    async (url) => {
+      const { code, stdout, stderr } = await run(["demo", "--format", "csv"], { ...env, REDIS_URL: url });
+      expect(code).toBe(1);
+      expect(stdout.length).toBe(0);
+      expect(stderr.trim().split("\n")).toHaveLength(1);
+      expect(stderr).toMatch(/^Configuration error: REDIS_URL .*0 to 15/);
+    },
+  );
+
   // Concurrent: each case starts a Node process, and they share nothing.
   it.concurrent.each([
     [[], "without REDIS_URL", "The export reads the responses from Redis"],
@@ -344,6 +413,111 @@ describe("export command", { timeout: 90_000 }, () => {
     expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(stderr).toContain(message);
     expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});
+
+/**
+ * Free text is typed by anonymous strangers: whatever they type must stay inside its cell, and no
+ * line of it may reach a spreadsheet as a formula. The CSV is read back by Python's csv module in
+ * strict mode, a parser that shares no code with the writer.
+ */
+describe("export: hostile free text", () => {
+  /** Each text and how it must read in the CSV: an apostrophe before every line that starts like a formula. */
+  const HOSTILE: Array<[string, string]> = [
+    ["a\nb", "a\nb"],
+    ["a\r\nb", "a\r\nb"],
+    ['\n=HYPERLINK("http://x")', `\n'=HYPERLINK("http://x")`],
+    ["x\r=1+1", "x\r'=1+1"],
+    ["\r", "'\r"],
+    ["\r=1", "'\r'=1"],
+    ["a\n", "a\n"],
+    ["=1+1", "'=1+1"],
+    ["ok\n+1\n-1\n@SUM(A1)\n\tx", "ok\n'+1\n'-1\n'@SUM(A1)\n'\tx"],
+    ["a\r\n\r\n=1", "a\r\n\r\n'=1"],
+    ["a\n\r=1", "a\n\r'=1"],
+    ["\uFF1DHYPERLINK()\n\uFF20x", "'\uFF1DHYPERLINK()\n'\uFF20x"],
+    ['dijo "hola"; y, luego', 'dijo "hola"; y, luego'],
+    ['"', '"'],
+    [";", ";"],
+    [",", ","],
+    ['Perú, 3 años; sin "papeles"\r\n-no sé', 'Perú, 3 años; sin "papeles"\r\n\'-no sé'],
+  ];
+  const hostile: StoredResponse[] = HOSTILE.map(([text], at) =>
+    response("2025-03-10", 2, {
+      consent: true,
+      country: "other",
+      country_other: HOSTILE[(at + 1) % HOSTILE.length]?.[0] ?? "",
+      age: -1 - at,
+      comment: text,
+    }),
+  );
+  const COMMENT = EXPECTED_HEADERS.indexOf("Comentario (comment)");
+  const COUNTRY_OTHER = EXPECTED_HEADERS.indexOf("Otro país (country_other)");
+  const AGE = EXPECTED_HEADERS.indexOf("Edad (age)");
+  /** A line a spreadsheet would run: one that starts like a formula (full-width forms included). */
+  const FORMULA_LINE = /^[=+\-@\t\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+  /** Python's csv module, strict: a stray quote is an error, and a bare line break ends the row. */
+  function pythonCsv(body: string | Buffer, delimiter: string): string[][] {
+    const script = [
+      "import csv, io, json, sys",
+      "text = sys.stdin.buffer.read().decode('utf-8')",
+      "assert text.startswith('\\ufeff'), 'no BOM'",
+      "rows = list(csv.reader(io.StringIO(text[1:], newline=''), delimiter=sys.argv[1], strict=True))",
+      "sys.stdout.write(json.dumps(rows))",
+    ].join("\n");
+    return JSON.parse(
+      execFileSync("python3", ["-c", script, delimiter], { input: Buffer.from(body), encoding: "utf8" }),
+    );
+  }
+
+  it.each([";", ","] as const)(
+    "CSV with %j: every row and field comes back exactly, and no line of any field starts a formula",
+    async (delimiter) => {
+      const { body } = await exportResponses(request({ responses: hostile, delimiter }));
+      const [header, ...rows] = pythonCsv(body, delimiter);
+      // No hostile response answered "region" (version 1 only), so it has no column here.
+      expect(header).toEqual(EXPECTED_HEADERS.filter((h) => h !== "region"));
+      expect(rows).toHaveLength(hostile.length);
+      for (const row of rows) expect(row).toHaveLength(EXPECTED_HEADERS.length - 1);
+      expect(rows.map((row) => row[0])).toEqual(hostile.map((one) => one.id));
+      expect(rows.map((row) => row[COMMENT])).toEqual(HOSTILE.map(([, defused]) => defused));
+      expect(rows.map((row) => row[COUNTRY_OTHER])).toEqual(
+        HOSTILE.map((_, at) => HOSTILE[(at + 1) % HOSTILE.length]?.[1]),
+      );
+      // Numbers are not text: a negative number stays a number.
+      expect(rows.map((row) => row[AGE])).toEqual(hostile.map((one) => String(one.answers.age)));
+      for (const row of rows) {
+        for (const [at, field] of row.entries()) {
+          if (at === AGE) continue;
+          for (const line of field.split(/\r\n|\r|\n/)) expect(line).not.toMatch(FORMULA_LINE);
+        }
+      }
+    },
+  );
+
+  it("XLSX: every hostile text is a plain string cell, never a formula, and reads back as typed", async () => {
+    const { body } = await exportResponses(request({ format: "xlsx", responses: hostile }));
+    // The sheet's own XML, read with Python's zipfile: no cell carries a formula (<f>).
+    const script = [
+      "import sys, zipfile, io",
+      "book = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read()))",
+      "sys.stdout.write(book.read('xl/worksheets/sheet1.xml').decode('utf-8'))",
+    ].join("\n");
+    const xml = execFileSync("python3", ["-c", script], { input: Buffer.from(body), encoding: "utf8" });
+    expect(xml).toContain("<sheetData>");
+    expect(xml).not.toMatch(/<f[\s>/]/);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(body) as unknown as ArrayBuffer);
+    const data = workbook.worksheets[0];
+    if (!data) throw new Error("no data sheet");
+    for (const [at, [text]] of HOSTILE.entries()) {
+      const cell = data.getRow(at + 2).getCell(COMMENT + 1);
+      expect(cell.type).toBe(ExcelJS.ValueType.String);
+      expect(cell.formula).toBeUndefined();
+      // XML turns every CR and CRLF into LF when read (XML 1.0, 2.11); the text is otherwise exact.
+      expect(cell.value).toBe(text.replace(/\r\n?/g, "\n"));
+    }
   });
 });
 

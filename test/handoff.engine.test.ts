@@ -371,7 +371,7 @@ describe("the mediation request", () => {
     for (const text of ["/start mediacion", "no", "2", "2", "1", "no", "no"]) await no.say(text);
     expect(no.texts()[0]).toContain("Oficina de Migrantes y Refugiados");
     expect(await mediationCases.list("all", 5)).toHaveLength(1);
-    const counted = await responses.list("mediacion");
+    const counted = (await responses.list("mediacion")).responses;
     expect(counted.map((response) => response.answers.consent)).toEqual([true, false]);
     expect(counted[1]?.answers).toMatchObject({
       danger: false,

@@ -36,7 +36,7 @@ describe.each(backends)("response store contract: %s", (_, open) => {
     expect(await store.submit(response("2026-11-20"), "p1")).toBe("stored");
     expect(await store.hasTakenPart("consulta", "p1")).toBe(true);
     expect(await store.submit(response("2026-11-20", { age: 31 }), "p1")).toBe("duplicate");
-    expect((await store.list("consulta")).map((r) => r.answers)).toEqual([{ age: 30 }]);
+    expect((await store.list("consulta")).responses.map((r) => r.answers)).toEqual([{ age: 30 }]);
   });
 
   it("lists responses oldest first, each exactly as submitted", async () => {
@@ -45,7 +45,7 @@ describe.each(backends)("response store contract: %s", (_, open) => {
     const second = response("2026-11-21", { country: null });
     await store.submit(first, "a");
     await store.submit(second, "b");
-    expect(await store.list("consulta")).toEqual([first, second]);
+    expect((await store.list("consulta")).responses).toEqual([first, second]);
   });
 
   it("forgets a participation mark on request, and keeps the anonymous response", async () => {
@@ -53,21 +53,21 @@ describe.each(backends)("response store contract: %s", (_, open) => {
     await store.submit(response("2026-11-20"), "gone");
     await store.forget("consulta", "gone");
     expect(await store.hasTakenPart("consulta", "gone")).toBe(false);
-    expect(await store.list("consulta")).toHaveLength(1);
+    expect((await store.list("consulta")).responses).toHaveLength(1);
   });
 
   it("keeps flows apart: participation and responses", async () => {
     const store = open();
     await store.submit(response("2026-11-20"), "p");
     expect(await store.hasTakenPart("otra", "p")).toBe(false);
-    expect(await store.list("otra")).toEqual([]);
+    expect((await store.list("otra")).responses).toEqual([]);
   });
 
   it("takes concurrent submissions by one participant as one", async () => {
     const store = open();
     const outcomes = await Promise.all(Array.from({ length: 5 }, () => store.submit(response("2026-11-22"), "same")));
     expect(outcomes.filter((o) => o === "stored")).toHaveLength(1);
-    expect(await store.list("consulta")).toHaveLength(1);
+    expect((await store.list("consulta")).responses).toHaveLength(1);
   });
 });
 

@@ -252,7 +252,7 @@ describe("many screenings on Redis", () => {
       // Half take the menu and leave nothing; half walk away with the offer waiting (an hour at most).
       if (n % 2 === 0) await person.say("3");
     }
-    const responses = await new RedisResponseStore(redis, scanPrefix).list("ayuda");
+    const { responses } = await new RedisResponseStore(redis, scanPrefix).list("ayuda");
     expect(responses).toHaveLength(people.length);
     for (const response of responses)
       expect(response.outcomes && Object.keys(response.outcomes).length).toBeGreaterThan(0);

@@ -177,7 +177,7 @@ describe("Telegram, end to end", () => {
     expect(emulator.messages(chatId).some((m) => m.text === texts.t("es", "consulta:done"))).toBe(true);
 
     const redis = openRedis(REDIS_URL);
-    const stored = await new RedisResponseStore(redis, prefix).list("consulta");
+    const stored = (await new RedisResponseStore(redis, prefix).list("consulta")).responses;
     // No raw Telegram id anywhere in Redis: keys, session hashes, remembered message ids.
     const everything: string[] = [];
     for (const key of await redis.keys(`${prefix}:*`)) {

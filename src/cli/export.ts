@@ -7,11 +7,12 @@ import { flowIdSchema } from "../core/flows/schema.js";
 import { createTexts, readLocales, type Texts } from "../core/i18n/texts.js";
 import { closeRedis, openRedis } from "../core/store/redis/client.js";
 import { RedisResponseStore } from "../core/store/redis/responses.js";
-import type { StoredResponse } from "../core/store/responses.js";
-import { type Config, ConfigError, loadConfig } from "../runtime/config.js";
+import type { ResponseListing } from "../core/store/responses.js";
+import { ConfigError, type ExportConfig, loadExportConfig } from "../runtime/config.js";
 import { csvDelimiterSchema } from "../staff/export/csv.js";
 import { exportFormatSchema, exportResponses, officeDay } from "../staff/export/export.js";
 import { dateRangeSchema } from "../staff/export/table.js";
+import { unreadableLine } from "../staff/export/unreadable.js";
 
 /**
  * `npm run export -- <flow> --format csv|xlsx|json [--from D] [--to D] [--codes] [--delimiter ;|,] [--out FILE]`
@@ -78,7 +79,7 @@ function argumentError(error: z.ZodError): string {
   return `${name} ${issue?.message ?? "is invalid"}.`;
 }
 
-function findFlow(config: Config, texts: Texts, id: string): Flow {
+function findFlow(config: ExportConfig, texts: Texts, id: string): Flow {
   const flows = compileFlows(config.FLOWS_DIR, texts);
   const flow = flows.get(id);
   if (!flow)
@@ -86,7 +87,7 @@ function findFlow(config: Config, texts: Texts, id: string): Flow {
   return flow;
 }
 
-async function readResponses(redisUrl: string, prefix: string, flowId: string): Promise<StoredResponse[]> {
+async function readResponses(redisUrl: string, prefix: string, flowId: string): Promise<ResponseListing> {
   const redis = openRedis(redisUrl);
   try {
     return await new RedisResponseStore(redis, prefix).list(flowId);
@@ -101,7 +102,8 @@ async function run(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const config = loadConfig();
+  // Only what the export uses, checked as the bot checks it: no ANON_SECRET, no channel settings.
+  const config = loadExportConfig();
   if (!config.REDIS_URL) {
     throw new ExportError(
       "The export reads the responses from Redis: set REDIS_URL (and REDIS_PREFIX as the bot has it).",
@@ -109,7 +111,7 @@ async function run(argv: string[]): Promise<void> {
   }
   const texts = createTexts(readLocales(config.LOCALES_DIR));
   const flow = findFlow(config, texts, args.flow);
-  const responses = await readResponses(config.REDIS_URL, config.REDIS_PREFIX, flow.id);
+  const { responses, unreadable } = await readResponses(config.REDIS_URL, config.REDIS_PREFIX, flow.id);
   const { body, count } = await exportResponses({
     flow,
     texts,
@@ -124,6 +126,8 @@ async function run(argv: string[]): Promise<void> {
   // stderr, so the one line never mixes with data written to stdout.
   const where = args.out ? ` to ${args.out}` : "";
   process.stderr.write(`Exported ${count} responses of "${flow.id}" as ${args.format.toUpperCase()}${where}.\n`);
+  const leftOut = unreadableLine(unreadable);
+  if (leftOut) process.stderr.write(`${leftOut}\n`);
 }
 
 async function writeOutput(body: string | Buffer, out: string | undefined): Promise<void> {

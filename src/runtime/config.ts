@@ -28,18 +28,58 @@ const flag = z.preprocess(
     .transform((value) => value === "1" || value === "true" || value === "yes" || value === "on"),
 );
 
+/** A default Redis server has 16 databases; the server's `databases` setting can change that. */
+const REDIS_DATABASES = 16;
+
+/**
+ * Where the URL names a database (the path `/2`, or `?db=2`, which ioredis also reads), it must be a
+ * whole number from 0 to 15. ioredis does not refuse one the server lacks in a way the program sees:
+ * with `/99` or `/-1` the bot and the export went on as if on database 0, and `/abc` crashed the
+ * export with a stack trace.
+ */
+function redisDatabaseProblem(url: URL): string | undefined {
+  const path = url.pathname;
+  const query = url.searchParams.get("db");
+  const named = path !== "" && path !== "/" ? path.slice(1) : query;
+  if (named === null || (/^\d+$/.test(named) && Number(named) < REDIS_DATABASES)) return undefined;
+  const given = path !== "" && path !== "/" ? path : `?db=${query}`;
+  return (
+    `must name a database from 0 to ${REDIS_DATABASES - 1} after the port (redis://host:6379/2) or none, not ${given} ` +
+    `(a default Redis server has ${REDIS_DATABASES} databases; the server's \`databases\` setting decides how many)`
+  );
+}
+
+const redisUrl = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      if (!URL.canParse(value) || !/^rediss?:$/.test(new URL(value).protocol)) {
+        ctx.addIssue({ code: "custom", message: "must be a redis:// or rediss:// URL" });
+        return;
+      }
+      const problem = redisDatabaseProblem(new URL(value));
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
+);
+
+const redisPrefix = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,40}$/, {
+      message: "must be 1-40 letters, digits or _ . : -",
+    })
+    .default("puente"),
+);
+const flowsDir = z.preprocess(emptyAsUndefined, z.string().default("flows"));
+const localesDir = z.preprocess(emptyAsUndefined, z.string().default("locales"));
+
 export const configSchema = z
   .object({
-    REDIS_URL: optionalUrl(/^rediss?:$/, "a redis:// or rediss:// URL"),
-    REDIS_PREFIX: z.preprocess(
-      emptyAsUndefined,
-      z
-        .string()
-        .regex(/^[A-Za-z0-9_.:-]{1,40}$/, {
-          message: "must be 1-40 letters, digits or _ . : -",
-        })
-        .default("puente"),
-    ),
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: redisPrefix,
     HTTP_PORT: z.preprocess(
       emptyAsUndefined,
       z.coerce
@@ -141,9 +181,9 @@ export const configSchema = z
       emptyAsUndefined,
       z.enum(LANGUAGES, { message: `must be one of ${LANGUAGES.join(", ")}` }).default("es"),
     ),
-    FLOWS_DIR: z.preprocess(emptyAsUndefined, z.string().default("flows")),
+    FLOWS_DIR: flowsDir,
     RULES_DIR: z.preprocess(emptyAsUndefined, z.string().default("rules")),
-    LOCALES_DIR: z.preprocess(emptyAsUndefined, z.string().default("locales")),
+    LOCALES_DIR: localesDir,
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -202,7 +242,29 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = configSchema.safeParse(env);
+  return parseEnv(configSchema, env);
+}
+
+/**
+ * What `npm run export` reads: where the responses are and how to label them. The same rules as
+ * the bot's for each variable, and nothing else: the export hashes nothing (no ANON_SECRET), and a
+ * bot setting it does not use must not stop staff from getting their data.
+ */
+export const exportConfigSchema = z.object({
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: redisPrefix,
+  FLOWS_DIR: flowsDir,
+  LOCALES_DIR: localesDir,
+});
+export type ExportConfig = z.infer<typeof exportConfigSchema>;
+
+export function loadExportConfig(env: NodeJS.ProcessEnv = process.env): ExportConfig {
+  return parseEnv(exportConfigSchema, env);
+}
+
+/** The first problem, as one line naming the variable. */
+function parseEnv<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv): T {
+  const result = schema.safeParse(env);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const variable = issue?.path.join(".") ?? "configuration";

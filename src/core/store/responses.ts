@@ -33,6 +33,15 @@ export interface ResponseStore {
   hasTakenPart(flow: string, participant: string): Promise<boolean>;
   /** Removes a participation mark (the person asked to delete their data); responses stay anonymous. */
   forget(flow: string, participant: string): Promise<void>;
-  /** Every response of a flow, oldest first. */
-  list(flow: string): Promise<StoredResponse[]>;
+  /**
+   * Every response of a flow, oldest first. An entry that cannot be read as a response (damaged
+   * by hand, written by a foreign tool) is left out and named by its id, never by its content.
+   */
+  list(flow: string): Promise<ResponseListing>;
+}
+
+export interface ResponseListing {
+  responses: StoredResponse[];
+  /** Ids of entries left out (`1700000000000-0` in Redis). */
+  unreadable: string[];
 }

@@ -1,4 +1,4 @@
-import type { ResponseStore, StoredResponse, SubmitOutcome } from "../responses.js";
+import type { ResponseListing, ResponseStore, StoredResponse, SubmitOutcome } from "../responses.js";
 
 /** Responses in this process's memory: for trying the bot, lost on restart. */
 export class MemoryResponseStore implements ResponseStore {
@@ -22,7 +22,7 @@ export class MemoryResponseStore implements ResponseStore {
     this.#participants.get(flow)?.delete(participant);
   }
 
-  async list(flow: string): Promise<StoredResponse[]> {
-    return structuredClone(this.#responses.get(flow) ?? []);
+  async list(flow: string): Promise<ResponseListing> {
+    return { responses: structuredClone(this.#responses.get(flow) ?? []), unreadable: [] };
   }
 }

@@ -1,5 +1,11 @@
 import type { Redis } from "ioredis";
-import { type ResponseStore, type StoredResponse, type SubmitOutcome, storedResponseSchema } from "../responses.js";
+import {
+  type ResponseListing,
+  type ResponseStore,
+  type StoredResponse,
+  type SubmitOutcome,
+  storedResponseSchema,
+} from "../responses.js";
 import { call } from "./client.js";
 
 /**
@@ -62,9 +68,15 @@ export class RedisResponseStore implements ResponseStore {
     await call(() => this.#redis.srem(this.#participants(flow), participant));
   }
 
-  async list(flow: string): Promise<StoredResponse[]> {
+  async list(flow: string): Promise<ResponseListing> {
     const entries = await call(() => this.#redis.xrange(this.#stream(flow), "-", "+"));
-    return entries.map(([, fields]) => storedResponseSchema.parse(JSON.parse(fields[1] ?? "null")));
+    const listing: ResponseListing = { responses: [], unreadable: [] };
+    for (const [id, fields] of entries) {
+      const response = readEntry(fields);
+      if (response) listing.responses.push(response);
+      else listing.unreadable.push(id);
+    }
+    return listing;
   }
 
   #stream(flow: string): string {
@@ -73,5 +85,18 @@ export class RedisResponseStore implements ResponseStore {
 
   #participants(flow: string): string {
     return `${this.prefix}:p:${flow}`;
+  }
+}
+
+/** The response in a stream entry's `response` field, or undefined when there is none that fits. */
+function readEntry(fields: string[]): StoredResponse | undefined {
+  const at = fields.findIndex((name, index) => index % 2 === 0 && name === "response");
+  const json = at === -1 ? undefined : fields[at + 1];
+  if (json === undefined) return undefined;
+  try {
+    const parsed = storedResponseSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
   }
 }
