@@ -4,6 +4,9 @@ import { WhatsAppChannel } from "../src/channels/whatsapp/channel.js";
 import { suggestedLanguage } from "../src/channels/whatsapp/language.js";
 import { MemoryKeyValueStore } from "../src/core/store/memory/keyvalue.js";
 import { MemoryResponseStore } from "../src/core/store/memory/responses.js";
+import { openRedis } from "../src/core/store/redis/client.js";
+import { RedisKeyValueStore } from "../src/core/store/redis/keyvalue.js";
+import { RedisRecordStore } from "../src/core/store/redis/records.js";
 import { engineOn, memoryStore, quiet } from "./support/puente.js";
 import { FakeWhatsAppClient, waMessage } from "./support/whatsapp.js";
 
@@ -82,7 +85,7 @@ describe("WhatsApp channel with a fake client", () => {
     expect(question).toContain(`_${texts.t("ht", "whatsapp:hint.choice")}_`);
     expect(client.to(from).join("\n")).not.toContain(texts.t("ht", "common:hint.choice"));
     expect(client.to(from)).toContain(texts.t("ht", "consulta:done"));
-    const [stored] = await responses.list("consulta");
+    const [stored] = (await responses.list("consulta")).responses;
     expect(stored).toMatchObject({
       lng: "ht",
       channel: "whatsapp",
@@ -136,7 +139,7 @@ describe("WhatsApp channel with a fake client", () => {
         .join("\n---\n"),
     );
     expect(client.to(from)).toContain(texts.t("es", "consulta:done"));
-    const [stored] = await responses.list("consulta");
+    const [stored] = (await responses.list("consulta")).responses;
     expect(stored?.answers).toMatchObject({
       age_band: "a30_44",
       nationality: "venezuela",
@@ -183,6 +186,30 @@ describe("WhatsApp channel with a fake client", () => {
       expect(after[1]).toContain(texts.t("es", "consulta:consent.text"));
     },
   );
+});
+
+describe("WhatsApp when Redis is away", () => {
+  it("says to try again in a moment instead of silence, even for a number typed against a question", async () => {
+    const redis = openRedis("redis://127.0.0.1:1");
+    try {
+      const client = new FakeWhatsAppClient();
+      const { engine, texts } = engineOn(new RedisRecordStore(redis, "wa-down", "session"));
+      const channel = new WhatsAppChannel({
+        client,
+        engine,
+        texts,
+        defaultLanguage: "es",
+        facts: new RedisKeyValueStore(redis, "wa-down"),
+        logger: quiet,
+        pace: { perChatMs: 0, globalMs: 0 },
+      });
+      const from = "56911112222@c.us";
+      await channel.receive(message(from, "2"));
+      expect(client.to(from)).toEqual([texts.t("es", "common:error.tryAgain")]);
+    } finally {
+      redis.disconnect();
+    }
+  });
 });
 
 describe("the language a WhatsApp number suggests", () => {

@@ -7,15 +7,16 @@ import type { InlineKeyboardMarkup, MaybeInaccessibleMessage } from "grammy/type
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "pino";
+import { z } from "zod";
 import { COMMANDS } from "../../core/engine/commands.js";
-import type { InboundMessage, OutboundMessage } from "../../core/engine/messages.js";
+import { type InboundMessage, lastPrompt, type OutboundMessage, promptKey } from "../../core/engine/messages.js";
 import { parseToken } from "../../core/engine/tokens.js";
 import { LANGUAGES, type Language } from "../../core/i18n/languages.js";
 import type { Texts } from "../../core/i18n/texts.js";
 import type { KeyValueStore } from "../../core/store/keyvalue.js";
 import { StoreUnavailableError } from "../../core/store/records.js";
 import type { Channel, Receiver } from "../port.js";
-import { readUpdate, webhookUpdate } from "./inbound.js";
+import { readUpdate, type UpdateReading, webhookUpdate } from "./inbound.js";
 import { answeredText, renderMessages, type TelegramMessage, tappedLabel, tickedLabels } from "./render.js";
 
 export interface TelegramOptions {
@@ -50,6 +51,25 @@ export interface TelegramPace {
 export const TELEGRAM_PACE: TelegramPace = { burst: 3, refillMs: 3000, groupMinMs: 1000 };
 
 type Reply = Awaited<ReturnType<Receiver["handle"]>>;
+
+/**
+ * What a person was last shown, kept per chat after delivery: `m`, the message whose buttons are
+ * live (taken away when a new question comes); `b`, the question asked (`promptKey`), sent back
+ * with what they type so the engine never takes it for an answer to a question they did not see.
+ */
+const shownSchema = z.object({ m: z.number().int().positive().optional(), b: z.string().optional() });
+type Shown = z.infer<typeof shownSchema>;
+
+function readShown(stored: string): Shown | undefined {
+  // Before the question was kept too, only the message id was.
+  if (/^\d+$/.test(stored)) return { m: Number(stored) };
+  try {
+    const parsed = shownSchema.safeParse(JSON.parse(stored));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The bot could not start: its message is the one line an operator sees. */
 export class TelegramStartError extends Error {
@@ -155,7 +175,7 @@ export class TelegramChannel implements Channel {
   async send(chatId: string, messages: OutboundMessage[]): Promise<boolean> {
     if (!this.#started) return false;
     await this.#answering.get(Number(chatId))?.catch(() => undefined);
-    await this.#send(Number(chatId), messages, undefined);
+    await this.#send(Number(chatId), messages, {});
     return true;
   }
 
@@ -228,9 +248,19 @@ export class TelegramChannel implements Channel {
    */
   async #handle(ctx: Context): Promise<void> {
     const claim = `tg:u:${this.bot.botInfo.id}:${ctx.update.update_id}`;
-    if (!(await this.#claim(claim))) return;
+    const chat = ctx.chat ?? ctx.callbackQuery?.message?.chat;
+    const inGroup = Boolean(this.options.onGroupUpdate) && (chat?.type === "group" || chat?.type === "supergroup");
+    const reading = inGroup ? undefined : readUpdate(ctx.update);
+    const person = reading && reading.kind !== "ignore" ? Number(reading.inbound.chatId) : undefined;
+    // Both in one round trip to Redis (auto-pipelining): the claim, and what this person was shown last.
+    const [claimed, shown] = await Promise.all([
+      this.#claim(claim),
+      person === undefined ? undefined : this.#shown(person),
+    ]);
+    if (!claimed) return;
     try {
-      await this.#dispatch(ctx);
+      if (!reading) await this.options.onGroupUpdate?.(ctx);
+      else await this.#dispatch(ctx, reading, shown);
     } catch (error) {
       await this.options.facts.delete(claim).catch(() => undefined);
       throw error;
@@ -246,13 +276,7 @@ export class TelegramChannel implements Channel {
     }
   }
 
-  async #dispatch(ctx: Context): Promise<void> {
-    const chat = ctx.chat ?? ctx.callbackQuery?.message?.chat;
-    if (this.options.onGroupUpdate && (chat?.type === "group" || chat?.type === "supergroup")) {
-      await this.options.onGroupUpdate(ctx);
-      return;
-    }
-    const reading = readUpdate(ctx.update);
+  async #dispatch(ctx: Context, reading: UpdateReading, shown: Shown | undefined): Promise<void> {
     if (reading.kind === "ignore") {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
       return;
@@ -260,7 +284,8 @@ export class TelegramChannel implements Channel {
     if (reading.kind === "tap") await ctx.answerCallbackQuery().catch(() => undefined);
     const chatId = Number(reading.inbound.chatId);
     const tapped = reading.kind === "tap" ? ctx.callbackQuery?.message : undefined;
-    const answered = this.#answer(chatId, reading.inbound, tapped);
+    const inbound = shown?.b ? { ...reading.inbound, basis: shown.b } : reading.inbound;
+    const answered = this.#answer(chatId, inbound, tapped, shown);
     this.#answering.set(chatId, answered);
     try {
       await answered;
@@ -270,7 +295,12 @@ export class TelegramChannel implements Channel {
   }
 
   /** The engine's reply to a message or a tap, and the tapped question closed or redrawn. */
-  async #answer(chatId: number, inbound: InboundMessage, tapped: MaybeInaccessibleMessage | undefined): Promise<void> {
+  async #answer(
+    chatId: number,
+    inbound: InboundMessage,
+    tapped: MaybeInaccessibleMessage | undefined,
+    shown: Shown | undefined,
+  ): Promise<void> {
     const reply = await this.options.engine.handle(inbound);
     if (tapped) {
       const token = inbound.content.kind === "choice" ? inbound.content.token : "";
@@ -285,7 +315,7 @@ export class TelegramChannel implements Channel {
         reply.applied,
       );
     }
-    await this.#send(chatId, reply.messages, tapped?.message_id);
+    await this.#send(chatId, reply.messages, { closed: tapped?.message_id, shown });
   }
 
   /** A tick on a multiple-choice question redraws that question's buttons, nothing more. */
@@ -323,27 +353,54 @@ export class TelegramChannel implements Channel {
     await this.#edit(chatId, messageId, showsAnswer ? { text: answeredText(text, answer) } : { text });
   }
 
-  /** Sends a reply; the previous question's buttons are taken away once a new question is shown. */
-  async #send(chatId: number, messages: OutboundMessage[], alreadyClosed: number | undefined): Promise<void> {
+  /**
+   * Sends a reply; the previous question's buttons are taken away once a new question is shown, and
+   * the question now shown is remembered (see `Shown`). `closed`: the tapped question, already
+   * closed; `shown`: the memory as read for this update, when it was.
+   */
+  async #send(
+    chatId: number,
+    messages: OutboundMessage[],
+    { closed, shown }: { closed?: number; shown?: Shown },
+  ): Promise<void> {
     const rendered = renderMessages(messages);
-    // Keyed by the chat's hash, like sessions: Redis never holds a raw Telegram id.
-    const memoryKey = `tg:p:${this.bot.botInfo.id}:${this.options.engine.chatKey("telegram", String(chatId))}`;
+    const asked = lastPrompt(messages);
     const asksAgain = rendered.some((message) => message.reply_markup);
-    if (asksAgain) {
-      const previous = Number(await this.options.facts.get(memoryKey));
-      if (previous && previous !== alreadyClosed)
-        await this.bot.api
-          .editMessageReplyMarkup(chatId, previous, { reply_markup: { inline_keyboard: [] } })
-          .catch(() => undefined);
-    }
+    const before = asksAgain || asked ? (shown ?? (await this.#shown(chatId))) : undefined;
+    if (asksAgain && before?.m && before.m !== closed)
+      await this.bot.api
+        .editMessageReplyMarkup(chatId, before.m, { reply_markup: { inline_keyboard: [] } })
+        .catch(() => undefined);
+    let buttons = asksAgain ? undefined : before?.m;
     for (const message of rendered) {
       const sent = await this.bot.api.sendMessage(
         chatId,
         message.text,
         message.reply_markup ? { reply_markup: message.reply_markup } : {},
       );
-      if (message.reply_markup) await this.options.facts.set(memoryKey, String(sent.message_id), PROMPT_MEMORY_SECONDS);
+      if (message.reply_markup) buttons = sent.message_id;
     }
+    if (asked) await this.#remember(chatId, { ...(buttons ? { m: buttons } : {}), b: promptKey(asked) });
+  }
+
+  /** Keyed by the chat's hash, like sessions: Redis never holds a raw Telegram id. */
+  #shownKey(chatId: number): string {
+    return `tg:p:${this.bot.botInfo.id}:${this.options.engine.chatKey("telegram", String(chatId))}`;
+  }
+
+  /** What this person was shown last; unknown when Redis is away or the memory is not readable. */
+  async #shown(chatId: number): Promise<Shown | undefined> {
+    const stored = await this.options.facts.get(this.#shownKey(chatId)).catch(() => undefined);
+    return stored === undefined ? undefined : readShown(stored);
+  }
+
+  /** Remembered after delivery, so it is what the person saw; a failure costs a repeated question at most. */
+  async #remember(chatId: number, shown: Shown): Promise<void> {
+    await this.options.facts
+      .set(this.#shownKey(chatId), JSON.stringify(shown), PROMPT_MEMORY_SECONDS)
+      .catch((error: unknown) =>
+        this.options.logger.warn({ err: (error as Error).message }, "telegram: what was shown could not be noted"),
+      );
   }
 
   /** Edits are cosmetic (a ticked box, an answered question): a failed one never stops the reply. */

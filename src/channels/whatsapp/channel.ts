@@ -1,13 +1,13 @@
 import type { Logger } from "pino";
 import type WAWebJS from "whatsapp-web.js";
-import type { InboundContent, OutboundMessage } from "../../core/engine/messages.js";
+import { type InboundContent, lastPrompt, type OutboundMessage, promptKey } from "../../core/engine/messages.js";
 import type { Language } from "../../core/i18n/languages.js";
 import type { Texts } from "../../core/i18n/texts.js";
 import type { KeyValueStore } from "../../core/store/keyvalue.js";
 import type { Receiver } from "../port.js";
-import { readTyped } from "./inbound.js";
+import { readShown, readTyped, type Shown } from "./inbound.js";
 import { suggestedLanguage } from "./language.js";
-import { type HintFor, type Numbering, renderMessages } from "./render.js";
+import { type HintFor, renderMessages } from "./render.js";
 
 /** The part of a WhatsApp message the channel reads; whatsapp-web.js's `Message` has all of it. */
 export type WhatsAppMessage = Pick<WAWebJS.Message, "from" | "body" | "type" | "fromMe" | "isStatus" | "timestamp"> & {
@@ -125,23 +125,22 @@ export class WhatsAppChannel {
   }
 
   async #answer(message: WhatsAppMessage): Promise<void> {
-    const { engine, facts } = this.options;
-    const numberingKey = this.#numberingKey(message.from);
+    const { engine } = this.options;
     let content: InboundContent = {
       kind: "unsupported",
       what: message.type,
       ...(message.id?.id ? { ref: message.id.id } : {}),
     };
-    if (message.type === "chat") {
-      const stored = await facts.get(numberingKey);
-      content = readTyped(message.body, stored ? (JSON.parse(stored) as Numbering) : undefined);
-    }
+    // Unknown when Redis is away: the engine then answers "try again", which must still be sent.
+    const shown = message.type === "chat" ? await this.#shown(message.from) : undefined;
+    if (message.type === "chat") content = readTyped(message.body, shown?.numbering);
     const reply = await engine.handle({
       ...(message.id?.id ? { id: `wa${message.id.id}` } : {}),
       channel: "whatsapp",
       chatId: message.from,
       languageSuggestion: suggestedLanguage(message.from),
       content,
+      ...(shown?.basis ? { basis: shown.basis } : {}),
     });
     await this.#deliver(message.from, reply.messages, reply.language);
   }
@@ -157,10 +156,25 @@ export class WhatsAppChannel {
   /** Sends messages to a chat, numbered as WhatsApp reads them. */
   async #deliver(chatId: string, messages: OutboundMessage[], language?: Language): Promise<boolean> {
     const rendered = renderMessages(messages, this.#hints(language ?? this.options.defaultLanguage));
-    if (rendered.numbering)
-      await this.options.facts.set(this.#numberingKey(chatId), JSON.stringify(rendered.numbering), NUMBERING_SECONDS);
+    const asked = lastPrompt(messages);
+    // Noted before sending: a "2" typed the moment the question arrives must already read against it.
+    if (asked) await this.#remember(chatId, { numbering: rendered.numbering ?? {}, basis: promptKey(asked) });
     for (const text of rendered.texts) await this.#send(chatId, text);
     return true;
+  }
+
+  /** What this person was last shown: the numbers of its choices and the question (`promptKey`). */
+  async #shown(chatId: string): Promise<Shown | undefined> {
+    const stored = await this.options.facts.get(this.#shownKey(chatId)).catch(() => undefined);
+    return stored === undefined ? undefined : readShown(stored);
+  }
+
+  async #remember(chatId: string, shown: Shown): Promise<void> {
+    await this.options.facts
+      .set(this.#shownKey(chatId), JSON.stringify(shown), NUMBERING_SECONDS)
+      .catch((error: unknown) =>
+        this.options.logger.warn({ err: (error as Error).message }, "whatsapp: what was shown could not be noted"),
+      );
   }
 
   /** The media of a message a person sent, for staff; undefined when it is gone or has none. */
@@ -176,7 +190,7 @@ export class WhatsAppChannel {
     };
   }
 
-  #numberingKey(chatId: string): string {
+  #shownKey(chatId: string): string {
     return `wa:n:${this.options.engine.chatKey("whatsapp", chatId)}`;
   }
 
@@ -205,5 +219,9 @@ export class WhatsAppChannel {
     if (this.#nextTo.size > 1000) for (const [chat, next] of this.#nextTo) if (next < now) this.#nextTo.delete(chat);
     if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
     await this.options.client.sendMessage(chatId, text);
+    // From when it really went (a busy machine wakes late): the pause to this chat is never shorter.
+    const sent = Date.now();
+    this.#nextTo.set(chatId, Math.max(this.#nextTo.get(chatId) ?? 0, sent + perChatMs));
+    this.#nextAny = Math.max(this.#nextAny, sent + globalMs);
   }
 }

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { InboundContent } from "../../core/engine/messages.js";
 import { plainDigits } from "../../core/i18n/words.js";
 import type { Numbering } from "./render.js";
@@ -11,4 +12,27 @@ export function readTyped(text: string, numbering: Numbering | undefined): Inbou
   const typed = plainDigits(text).trim();
   const token = /^\d{1,2}$/.test(typed) ? numbering?.[String(Number(typed))] : undefined;
   return token ? { kind: "choice", token } : { kind: "text", text };
+}
+
+/**
+ * What a person was last shown, kept per chat: the numbers of its choices, and the question asked
+ * (`promptKey`), sent back with what they type so it is never taken for an answer to another.
+ */
+const shownSchema = z.object({
+  numbering: z.record(z.string(), z.string()).optional(),
+  basis: z.string().optional(),
+});
+export type Shown = z.infer<typeof shownSchema>;
+
+export function readShown(stored: string): Shown | undefined {
+  try {
+    const parsed: unknown = JSON.parse(stored);
+    const shown = shownSchema.safeParse(parsed);
+    if (shown.success && (shown.data.numbering || shown.data.basis)) return shown.data;
+    // Before the question was kept too, only the numbering was.
+    const numbering = shownSchema.shape.numbering.safeParse(parsed);
+    return numbering.success && numbering.data ? { numbering: numbering.data } : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -6,7 +6,7 @@ import type { Office } from "../office/office.js";
 import type { RuleBook } from "../rules/rulebook.js";
 import type { CommandReader, ParsedCommand } from "./commands.js";
 import type { CaseEvent } from "./events.js";
-import type { InboundMessage, OutboundMessage } from "./messages.js";
+import { type InboundMessage, lastPrompt, type OutboundMessage, promptKey } from "./messages.js";
 import { FlowMode } from "./modes/flow.js";
 import { LanguageMode } from "./modes/language.js";
 import { MenuMode } from "./modes/menu.js";
@@ -78,6 +78,10 @@ export class Conversation implements Moves {
   step(stored: Session | undefined, inbound: InboundMessage, ctx: TurnContext): Turn {
     const session = stored ?? freshSession();
     if (inbound.id && session.seen.includes(inbound.id)) return keep(session, this.current(session));
+    if (stored && this.#answersAnotherPrompt(session, inbound)) {
+      const lng = session.lng ?? languageFromCode(inbound.languageCode) ?? "es";
+      return keep(session, [this.options.render.text(lng, "common:repeat"), ...this.current(session)]);
+    }
     return remember(this.#step(session, inbound, ctx), inbound.id);
   }
 
@@ -100,6 +104,16 @@ export class Conversation implements Moves {
     }
     const turn = this.#dispatch(session, (handler, within) => handler.event(within, event, ctx));
     return remember(turn ?? keep(session, []), event.id);
+  }
+
+  /**
+   * Typed text given for a question other than the one the session is at: the person could not
+   * have meant it for the current one. Taps need no such check: their tokens name their question.
+   */
+  #answersAnotherPrompt(session: Session, { content, basis }: InboundMessage): boolean {
+    if (basis === undefined || content.kind !== "text" || this.options.commands.read(content.text)) return false;
+    const pending = lastPrompt(this.current(session));
+    return pending !== undefined && promptKey(pending) !== basis;
   }
 
   #step(session: Session, inbound: InboundMessage, ctx: TurnContext): Turn {

@@ -37,6 +37,12 @@ export const inboundMessageSchema = z.object({
   /** A language the channel only guesses (a phone's country code): offered first, never assumed. */
   languageSuggestion: z.string().max(35).optional(),
   content: inboundContentSchema,
+  /**
+   * The question the person was last shown, as `promptKey` gives it, when the channel knows: typed
+   * text given for another question than the current one is a repeat (a message sent twice, a
+   * retry after "try again" whose first try was taken after all), never an answer to the next one.
+   */
+  basis: z.string().max(300).optional(),
 });
 
 export type InboundMessage = z.infer<typeof inboundMessageSchema>;
@@ -100,3 +106,17 @@ export const outboundMessageSchema = z.discriminatedUnion("kind", [
 ]);
 export type OutboundMessage = z.infer<typeof outboundMessageSchema>;
 export type Prompt = Extract<OutboundMessage, { kind: "prompt" }>;
+
+/**
+ * What a prompt asks, as one string a channel keeps after delivering it and sends back as an
+ * inbound message's `basis`: the flow and step of a question, else the kind of choice (the menu,
+ * the language picker).
+ */
+export function promptKey(prompt: Prompt): string {
+  return prompt.ref ? `${prompt.ref.flow}/${prompt.ref.step}` : `:${prompt.expects}`;
+}
+
+/** The last prompt among messages: the question a person has in front of them once all are shown. */
+export function lastPrompt(messages: readonly OutboundMessage[]): Prompt | undefined {
+  return messages.findLast((message): message is Prompt => message.kind === "prompt");
+}
