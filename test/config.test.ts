@@ -42,6 +42,7 @@ describe("configuration from the environment", () => {
     [{ CONTACT_GRACE_DAYS: "-1" }, "CONTACT_GRACE_DAYS"],
     [{ CASE_REMINDER_MINUTES: "half an hour" }, "CASE_REMINDER_MINUTES"],
     [{ WEB_CHAT_ENABLED: "perhaps" }, "WEB_CHAT_ENABLED"],
+    [{ TRUST_PROXY: "maybe" }, "TRUST_PROXY"],
     [{ REDIS_URL: "redis://127.0.0.1:6379/99", ANON_SECRET: SECRET }, "REDIS_URL"],
     [{ REDIS_URL: "redis://127.0.0.1:6379/16", ANON_SECRET: SECRET }, "REDIS_URL"],
     [{ REDIS_URL: "redis://127.0.0.1:6379/abc", ANON_SECRET: SECRET }, "REDIS_URL"],
@@ -137,5 +138,7 @@ describe("configuration from the environment", () => {
     expect(config).toMatchObject({ CONTACT_GRACE_DAYS: 7, CASE_REMINDER_MINUTES: 30, WEB_CHAT_ENABLED: false });
     expect(casesEnabled(loadConfig({}))).toBe(false);
     expect(loadConfig({}).WEB_CHAT_ENABLED).toBe(true);
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "yes" }).TRUST_PROXY).toBe(true);
   });
 });

@@ -14,6 +14,7 @@ import {
   testConfig,
   testPrefix,
 } from "./support/puente.js";
+import { WebChatClient } from "./support/web.js";
 
 /**
  * The staff webhook over real HTTP: a case opened by a person on the web chat is POSTed, signed,
@@ -71,22 +72,17 @@ async function puenteWith(url: string, logger = capturingLogger().logger): Promi
 }
 
 /** A person on the web chat asks for a person and consents. */
-async function askForPerson(puente: Puente, chatId: string): Promise<void> {
-  for (const text of ["/persona", "1", "sí"]) {
-    const response = await fetch(`http://127.0.0.1:${puente.port}/api/chat/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ chatId, languageCode: "es", content: { kind: "text", text } }),
-    });
-    expect(response.status).toBe(200);
-  }
+async function askForPerson(puente: Puente): Promise<WebChatClient> {
+  const person = new WebChatClient(`http://127.0.0.1:${puente.port}`);
+  for (const text of ["/persona", "1", "sí"]) await person.say(text);
+  return person;
 }
 
 describe("the staff webhook", () => {
   it("fails twice, then accepts: delivered once, the same delivery id each time, signed", async () => {
     const { url, deliveries } = await receiver([500, 503, 200]);
     const puente = await puenteWith(url);
-    await askForPerson(puente, "webhook-person-1");
+    await askForPerson(puente);
     await until(() => deliveries.length === 3, "three tries");
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(deliveries).toHaveLength(3);
@@ -114,7 +110,7 @@ describe("the staff webhook", () => {
     const { url, deliveries } = await receiver([500]);
     const { logger, lines } = capturingLogger();
     const puente = await puenteWith(url, logger);
-    await askForPerson(puente, "webhook-person-2");
+    await askForPerson(puente);
     await until(async () => (await puente.stores.jobs.failed("webhook", 10)).length === 1, "the final failure", 20_000);
     expect(deliveries).toHaveLength(FAST_POLICIES.webhook.attempts);
     const [failed] = await puente.stores.jobs.failed("webhook", 10);

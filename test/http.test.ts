@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Puente, startPuente } from "../src/runtime/app.js";
 import { quiet, TEST_SECRET, testConfig } from "./support/puente.js";
+import { WebChatClient } from "./support/web.js";
 
 /** The one HTTP server over real HTTP: health, and the web chat's API refusing what it cannot use. */
 describe("HTTP server", () => {
@@ -12,8 +13,11 @@ describe("HTTP server", () => {
   });
   afterAll(() => puente.close());
 
-  const post = (body: string) =>
-    fetch(`${url}/api/chat/messages`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const post = async (body: string) => {
+    const client = new WebChatClient(url);
+    await client.open();
+    return client.post(body);
+  };
 
   it("/healthz says the store answers", async () => {
     const response = await fetch(`${url}/healthz`);
@@ -34,20 +38,16 @@ describe("HTTP server", () => {
   });
 
   it("answers a message with the engine's reply and the person's language", async () => {
-    const response = await post(
-      JSON.stringify({ chatId: "http-test-1", languageCode: "en-GB", content: { kind: "text", text: "/start" } }),
-    );
-    expect(response.status).toBe(200);
-    const reply = (await response.json()) as { language: string; messages: Array<{ kind: string }> };
+    const reply = await new WebChatClient(url, {}, "en-GB").say("/start");
     expect(reply.language).toBe("en");
     expect(reply.messages.map((m) => m.kind)).toEqual(["text", "prompt"]);
   });
 
   it.each([
     ["not JSON", "{nope"],
-    ["no content", JSON.stringify({ chatId: "http-test-2" })],
-    ["a chat id with odd characters", JSON.stringify({ chatId: "../../etc", content: { kind: "text", text: "hi" } })],
-    ["an unknown content kind", JSON.stringify({ chatId: "http-test-3", content: { kind: "photo" } })],
+    ["no content", JSON.stringify({ languageCode: "es" })],
+    ["a message id with odd characters", JSON.stringify({ id: "../../etc", content: { kind: "text", text: "hi" } })],
+    ["an unknown content kind", JSON.stringify({ content: { kind: "photo" } })],
   ])("refuses %s with 400, never a stack trace", async (_, body) => {
     const response = await post(body);
     expect(response.status).toBe(400);
@@ -55,9 +55,7 @@ describe("HTTP server", () => {
   });
 
   it("refuses a body over 64 KiB", async () => {
-    const response = await post(
-      JSON.stringify({ chatId: "http-test-4", content: { kind: "text", text: "x".repeat(70_000) } }),
-    );
+    const response = await post(JSON.stringify({ content: { kind: "text", text: "x".repeat(70_000) } }));
     expect(response.status).toBe(413);
   });
 });
@@ -75,13 +73,7 @@ describe("HTTP server with Redis away", () => {
     );
     const url = `http://127.0.0.1:${puente.port}`;
     expect((await fetch(`${url}/healthz`)).status).toBe(503);
-    const response = await fetch(`${url}/api/chat/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ chatId: "http-test-down", content: { kind: "text", text: "hola" } }),
-    });
-    expect(response.status).toBe(200);
-    const reply = (await response.json()) as { messages: Array<{ text: string }> };
+    const reply = await new WebChatClient(url).say("hola");
     expect(reply.messages).toEqual([{ kind: "text", text: puente.texts.t("es", "common:error.tryAgain") }]);
     await puente.close();
   });

@@ -7,6 +7,7 @@ import type { OutboundMessage } from "../src/core/engine/messages.js";
 import type { RecordStore } from "../src/core/store/records.js";
 import { failedStart, startProgram } from "./support/program.js";
 import { dropPrefix, engineOn, Person, REDIS_URL, redisStore, TEST_SECRET, testPrefix } from "./support/puente.js";
+import { WebChatClient } from "./support/web.js";
 
 /** Nothing lost: a crash or restart at any step resumes the person at the same question with every answer. */
 const prefix = testPrefix("restart");
@@ -18,14 +19,12 @@ afterAll(async () => {
   await dropPrefix(prefix);
 });
 
-async function say(url: string, chatId: string, content: unknown): Promise<OutboundMessage[]> {
-  const response = await fetch(`${url}/api/chat/messages`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ chatId, languageCode: "es", content }),
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { messages: OutboundMessage[] }).messages;
+/** The web chat of `chat` (its cookie kept across programs) on the program at `url`. */
+async function say(url: string, chat: WebChatClient, text: string): Promise<OutboundMessage[]> {
+  const onThisProgram = Object.assign(new WebChatClient(url), { cookie: chat.cookie, asked: chat.asked });
+  const reply = await onThisProgram.say(text);
+  Object.assign(chat, { cookie: onThisProgram.cookie, asked: onThisProgram.asked });
+  return reply.messages;
 }
 
 const lastPrompt = (messages: OutboundMessage[]) => {
@@ -60,22 +59,22 @@ describe("restart in the middle of a flow", () => {
 
   it("the program killed with SIGKILL mid-flow and started again: same question, every answer", async () => {
     const env = { REDIS_URL, REDIS_PREFIX: prefix, ANON_SECRET: TEST_SECRET };
-    const chat = "killed-chat-0001";
+    const chat = new WebChatClient("");
     const first = await startProgram(env, children);
-    await say(first.url, chat, { kind: "text", text: "/start demo" });
-    await say(first.url, chat, { kind: "text", text: "sí" });
-    await say(first.url, chat, { kind: "text", text: "5" });
-    const atOther = await say(first.url, chat, { kind: "text", text: "Ecuador" });
+    await say(first.url, chat, "/start demo");
+    await say(first.url, chat, "sí");
+    await say(first.url, chat, "5");
+    const atOther = await say(first.url, chat, "Ecuador");
     expect(lastPrompt(atOther).ref?.step).toBe("age");
     first.child.kill("SIGKILL");
     await new Promise((resolve) => first.child.once("exit", resolve));
 
     const second = await startProgram(env, children);
-    const resumed = await say(second.url, chat, { kind: "text", text: "61" });
+    const resumed = await say(second.url, chat, "61");
     expect(lastPrompt(resumed).ref?.step).toBe("children");
-    await say(second.url, chat, { kind: "text", text: "no" });
-    await say(second.url, chat, { kind: "text", text: "2" });
-    const review = lastPrompt(await say(second.url, chat, { kind: "text", text: "Nada" }));
+    await say(second.url, chat, "no");
+    await say(second.url, chat, "2");
+    const review = lastPrompt(await say(second.url, chat, "Nada"));
     expect(review.expects).toBe("review");
     for (const shown of ["Sí", "Otro país", "Ecuador", "61", "No", "Vivienda", "Nada"])
       expect(review.text).toContain(shown);

@@ -243,6 +243,51 @@ describe.skipIf(!existsSync(CHROMIUM))("web chat in a browser", () => {
     await context.close();
   }, 60_000);
 
+  it("on a shared computer, the next person is asked first: continue, or start fresh without the previous answers", async () => {
+    const context = await browser.newContext({ locale: "es-CL" });
+    const t = (key: string) => puente.texts.t("es", key);
+    const first = await context.newPage();
+    first.setDefaultTimeout(WAIT);
+    await first.goto(`http://127.0.0.1:${puente.port}/`);
+    await first.locator("#log [data-kind=prompt] button.choice").first().waitFor();
+    await first.fill("#input", "/start demo");
+    await first.click("#send");
+    await first.locator("#log [data-kind=prompt][data-ref='demo/consent']").waitFor();
+    await first.locator("#log [data-kind=prompt][data-ref='demo/consent'] button.choice").first().click();
+    await first.locator("#log [data-kind=prompt][data-ref='demo/country']").waitFor();
+    await first.close();
+
+    /** The page as the next person finds it: a question first, nothing of the chat before it. */
+    const comeBack = async () => {
+      const page = await context.newPage();
+      page.setDefaultTimeout(WAIT);
+      await page.goto(`http://127.0.0.1:${puente.port}/`);
+      const question = page.locator("#log [data-kind=prompt]").last();
+      await question.locator("button.choice").first().waitFor();
+      expect(await question.locator(".text").textContent()).toBe(t("common:web.resumeQuestion"));
+      expect(await question.locator("button.choice").allTextContents()).toEqual([
+        t("common:web.resume"),
+        t("common:web.fresh"),
+      ]);
+      expect(await page.locator("#log [data-ref^='demo/']").count()).toBe(0);
+      return { page, question };
+    };
+
+    // The same person comes back: they continue where they were.
+    const again = await comeBack();
+    await again.question.locator("button.choice", { hasText: t("common:web.resume") }).click();
+    await again.page.locator("#log [data-kind=prompt][data-ref='demo/country']").waitFor();
+    await again.page.close();
+
+    // Someone else: a fresh start, the previous answers nowhere.
+    const other = await comeBack();
+    await other.question.locator("button.choice", { hasText: t("common:web.fresh") }).click();
+    await other.page.locator("#log [data-kind=prompt] button.choice[data-token='m:ayuda']").waitFor();
+    expect(await other.page.locator("#log [data-ref^='demo/']").count()).toBe(0);
+    expect(await other.page.locator("#log").textContent()).not.toContain(t("demo:country.text"));
+    await context.close();
+  }, 60_000);
+
   it("a newcomer finds the screening first in the menu and gets a useful result in a dozen taps", async () => {
     const context = await browser.newContext({ locale: "es-CL" });
     const fresh = await context.newPage();

@@ -76,6 +76,19 @@ const redisPrefix = z.preprocess(
 const flowsDir = z.preprocess(emptyAsUndefined, z.string().default("flows"));
 const localesDir = z.preprocess(emptyAsUndefined, z.string().default("locales"));
 
+/** A switch: true or false, or 1/0, yes/no, on/off. */
+function onOff(fallback: "true" | "false") {
+  return z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(["1", "0", "true", "false", "yes", "no", "on", "off"], {
+        message: "must be true or false (or 1/0, yes/no, on/off)",
+      })
+      .default(fallback)
+      .transform((value) => value === "1" || value === "true" || value === "yes" || value === "on"),
+  );
+}
+
 export const configSchema = z
   .object({
     REDIS_URL: redisUrl,
@@ -119,15 +132,12 @@ export const configSchema = z
         .optional(),
     ),
     WHATSAPP_ENABLED: flag,
-    WEB_CHAT_ENABLED: z.preprocess(
-      emptyAsUndefined,
-      z
-        .enum(["1", "0", "true", "false", "yes", "no", "on", "off"], {
-          message: "must be true or false (or 1/0, yes/no, on/off)",
-        })
-        .default("true")
-        .transform((value) => value === "1" || value === "true" || value === "yes" || value === "on"),
-    ),
+    WEB_CHAT_ENABLED: onOff("true"),
+    /**
+     * Behind a reverse proxy, the client's address is the last one in X-Forwarded-For (the web
+     * chat's rate limits count per address); without one, that header is anyone's to forge.
+     */
+    TRUST_PROXY: onOff("false"),
     WHATSAPP_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default("./data/whatsapp")),
     CHROMIUM_PATH: z.preprocess(emptyAsUndefined, z.string().default("/usr/bin/chromium")),
     WHATSAPP_PAIRING_PHONE: z.preprocess(

@@ -9,10 +9,12 @@ import {
 } from "../core/store/jobs.js";
 import type { KeyValueStore } from "../core/store/keyvalue.js";
 import { type Lease, LocalLease, RedisLease } from "../core/store/lease.js";
+import type { RateLimit, RateLimiter } from "../core/store/limits.js";
 import type { Mailbox } from "../core/store/mailbox.js";
 import { MemoryCaseIndex } from "../core/store/memory/cases.js";
 import { MemoryJobQueue } from "../core/store/memory/jobs.js";
 import { MemoryKeyValueStore } from "../core/store/memory/keyvalue.js";
+import { MemoryRateLimiter } from "../core/store/memory/limits.js";
 import { MemoryMailbox } from "../core/store/memory/mailbox.js";
 import { MemoryRecordStore } from "../core/store/memory/records.js";
 import { MemoryResponseStore } from "../core/store/memory/responses.js";
@@ -21,6 +23,7 @@ import { RedisCaseIndex } from "../core/store/redis/cases.js";
 import { closeRedis, openRedis } from "../core/store/redis/client.js";
 import { BullJobQueue } from "../core/store/redis/jobs.js";
 import { RedisKeyValueStore } from "../core/store/redis/keyvalue.js";
+import { RedisRateLimiter } from "../core/store/redis/limits.js";
 import { RedisMailbox } from "../core/store/redis/mailbox.js";
 import { RedisRecordStore } from "../core/store/redis/records.js";
 import { RedisResponseStore } from "../core/store/redis/responses.js";
@@ -36,6 +39,8 @@ export interface Stores {
   mailbox: Mailbox;
   /** A lease by name: in Redis one holder among all replicas; in memory this process holds it. */
   lease(name: string, ttlMs: number): Lease;
+  /** A rate limit by name, counted across replicas in Redis; in memory, in this process. */
+  limiter(name: string, limit: RateLimit): RateLimiter;
   kind: "redis" | "memory";
   close(): Promise<void>;
 }
@@ -69,6 +74,7 @@ export function openStores({ url, prefix, policies = DEFAULT_POLICIES }: StoreSe
       jobs,
       mailbox,
       lease: (name, ttlMs) => new RedisLease(redis, prefix, name, ttlMs),
+      limiter: (name, limit) => new RedisRateLimiter(redis, prefix, name, limit),
       kind: "redis",
       close: async () => {
         await jobs.close();
@@ -94,6 +100,7 @@ export function openStores({ url, prefix, policies = DEFAULT_POLICIES }: StoreSe
     jobs,
     mailbox,
     lease: () => new LocalLease(),
+    limiter: (name, limit) => new MemoryRateLimiter(name, limit),
     kind: "memory",
     close: async () => {
       await jobs.close();

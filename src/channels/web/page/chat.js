@@ -1,21 +1,16 @@
-// The local web chat: renders the engine's outbound messages (text, prompts with choices) and
-// sends typed text or tapped choices back. All wording comes from the server (locales). Messages
-// nobody asked for just now (a person from the office writes) arrive as server-sent events.
+// The web chat: renders the engine's outbound messages (text, prompts with choices) and sends
+// typed text or tapped choices back. All wording comes from the server (locales). The chat is the
+// server's: it lives in an HttpOnly cookie this script never sees. Messages nobody asked for just
+// now (a person from the office writes) arrive as server-sent events.
 const log = document.getElementById("log");
 const input = document.getElementById("input");
 const languageSelect = document.getElementById("language");
-const storageKey = "puente.chatId";
-let chatId = localStorage.getItem(storageKey) || newChatId();
 let chrome = {};
 let language = "es";
 let lastPrompt = null;
+// The question on screen, as the server named it: sent back so an answer is never taken for another.
+let asked = null;
 let events = null;
-
-function newChatId() {
-  const id = crypto.randomUUID();
-  localStorage.setItem(storageKey, id);
-  return id;
-}
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -84,38 +79,90 @@ function renderPrompt(message) {
 
 function listen() {
   events?.close();
-  events = new EventSource(`/api/chat/events?chatId=${encodeURIComponent(chatId)}`);
-  events.addEventListener("messages", (event) => {
-    const pushed = JSON.parse(event.data);
-    render(pushed.messages);
-    if (pushed.language && pushed.language !== language) applyChrome(pushed.language);
-  });
+  events = new EventSource("/api/chat/events");
+  events.addEventListener("messages", (event) => show(JSON.parse(event.data)));
 }
 
-function render(messages) {
+/** A reply or a push: its messages, the question now asked, the person's language. */
+function show(reply) {
   for (const old of log.querySelectorAll("[data-kind=prompt] button")) old.disabled = true;
-  for (const message of messages) {
+  for (const message of reply.messages) {
     if (message.kind === "prompt") renderPrompt(message);
     else say(message.text, "bot");
   }
+  if (reply.asked) asked = reply.asked;
+  // The engine says which language the person now has, however they chose it (tap or typing).
+  if (reply.language && reply.language !== language) applyChrome(reply.language);
+}
+
+function notice(key, fallback) {
+  log.append(element("div", "error", (chrome[language] ?? chrome.es)?.[key] ?? fallback));
+  log.scrollTop = log.scrollHeight;
 }
 
 async function send(content, echo) {
   if (echo) say(echo, "me");
   try {
+    const message = { id: crypto.randomUUID(), languageCode: navigator.language, content };
+    if (asked) message.basis = asked;
     const response = await fetch("/api/chat/messages", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ id: crypto.randomUUID(), chatId, languageCode: navigator.language, content }),
+      body: JSON.stringify(message),
     });
+    if (response.status === 429) return notice("slowDown", "Too fast");
     if (!response.ok) throw new Error(String(response.status));
-    const reply = await response.json();
-    render(reply.messages);
-    // The engine says which language the person now has, however they chose it (tap or typing).
-    if (reply.language && reply.language !== language) applyChrome(reply.language);
+    show(await response.json());
   } catch {
-    log.append(element("div", "error", (chrome[language] ?? chrome.es)?.offline ?? "Offline"));
+    notice("offline", "Offline");
   }
+}
+
+/** A chat from the server: the one this browser has (`fresh: false`) or a new one. */
+async function openChat(fresh) {
+  const response = await fetch("/api/chat/session", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ fresh }),
+  });
+  if (response.status === 429) {
+    notice("slowDown", "Too fast");
+    return false;
+  }
+  if (!response.ok) {
+    notice("offline", "Offline");
+    return false;
+  }
+  log.replaceChildren();
+  lastPrompt = null;
+  asked = null;
+  listen();
+  return true;
+}
+
+async function begin(fresh) {
+  if (await openChat(fresh)) await send({ kind: "text", text: "/start" }, null);
+}
+
+/** A chat left in this browser: its owner may be back, or someone else sits here now. */
+function askWhetherToResume() {
+  const texts = chrome[language] ?? chrome.es;
+  const bubble = element("div", "bubble bot");
+  bubble.dataset.kind = "prompt";
+  bubble.append(element("div", "text", texts.resumeQuestion));
+  const choices = element("div", "choices");
+  for (const [label, fresh] of [
+    [texts.resume, false],
+    [texts.fresh, true],
+  ]) {
+    const button = element("button", "choice option", label);
+    button.type = "button";
+    button.addEventListener("click", () => void begin(fresh));
+    choices.append(button);
+  }
+  bubble.append(choices);
+  log.append(bubble);
+  choices.querySelector("button")?.focus();
 }
 
 document.getElementById("composer").addEventListener("submit", (event) => {
@@ -131,13 +178,10 @@ languageSelect.addEventListener(
   () => void send({ kind: "choice", token: `l:${languageSelect.value}` }, null),
 );
 
+// "Start again": what the bot kept of this chat is erased, and a new chat begins.
 document.getElementById("restart").addEventListener("click", async () => {
   await send({ kind: "text", text: "/delete" }, null);
-  chatId = newChatId();
-  log.replaceChildren();
-  lastPrompt = null;
-  listen();
-  void send({ kind: "text", text: "/start" }, null);
+  await begin(true);
 });
 
 async function boot() {
@@ -145,8 +189,9 @@ async function boot() {
   for (const [code, texts] of Object.entries(chrome)) languageSelect.append(new Option(texts.name, code));
   const preferred = (navigator.language || "es").slice(0, 2).toLowerCase();
   applyChrome(chrome[preferred] ? preferred : "es");
-  listen();
-  void send({ kind: "text", text: "/start" }, null);
+  const { resumable } = await (await fetch("/api/chat/session")).json();
+  if (resumable) askWhetherToResume();
+  else await begin(false);
 }
 
 void boot();
