@@ -130,6 +130,19 @@ describe("the anonymous consultation on Redis", () => {
     expect((await responses.list("consulta")).responses).toHaveLength(before);
   });
 
+  it("after 'you already took part' from the language picker, the next digit chooses from the menu", async () => {
+    const person = await takeSurvey(PEOPLE + 6);
+    await person.say("/idioma");
+    expect(person.prompt().expects).toBe("language");
+    await person.say("/start consulta");
+    expect(person.texts()[0]).toContain(texts.t(person.language === "ht" ? "ht" : "es", "consulta:title"));
+    expect(person.prompt().expects).toBe("menu");
+    const lng = person.language;
+    await person.say("1");
+    expect(person.language).toBe(lng);
+    expect(person.prompt().ref?.flow).toBe("ayuda");
+  });
+
   it("stores one response for a double tap on send, or the same message delivered twice", async () => {
     const who = identity(PEOPLE + 3);
     const person = new Person(engine, who.chatId, "es");
@@ -166,5 +179,27 @@ describe("the anonymous consultation on Redis", () => {
     const session = JSON.parse((await sessions.read(engine.chatKey("test", person.chatId)))?.value ?? "{}");
     expect(session.mode).toEqual({ kind: "menu" });
     expect(JSON.stringify(session)).not.toContain("a18_29");
+  });
+
+  it("scrubs free text when the answer is taken: an abandoned session and the review never show it", async () => {
+    const who = identity(PEOPLE + 5);
+    const person = new Person(engine, who.chatId, "es");
+    await person.say("/start demo");
+    await person.say("sí");
+    await person.say("Perú");
+    await person.say("40");
+    await person.say("no");
+    await person.say("1");
+    expect(person.prompt().ref?.step).toBe("comment");
+    await person.say(`Me llamo Rosa Quispe, escríbanme al ${who.phone} o a ${who.email}`);
+    const review = person.prompt();
+    expect(review.ref?.step).toBe("_review");
+    for (const shown of [review.text, (await sessions.read(engine.chatKey("test", person.chatId)))?.value ?? ""]) {
+      expect(shown).not.toContain(who.phone);
+      expect(shown).not.toContain(who.email);
+      expect(shown).not.toContain("Quispe");
+      expect(shown).toContain("[teléfono]");
+    }
+    expect(await everythingInRedis()).not.toContain(who.phoneDigits.slice(-8));
   });
 });

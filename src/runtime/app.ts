@@ -124,8 +124,29 @@ export interface StartOptions extends CoreOptions {
   sweepEveryMs?: number;
   /** How fast Telegram messages go out; Telegram's own limits unless a test gives others. */
   telegramPace?: TelegramPace;
+  /** How often the count of stored responses is logged (an hour unless a test gives another). */
+  countEveryMs?: number;
   /** The WhatsApp client to drive; whatsapp-web.js's real one unless a test gives a fake. */
   whatsappClient?: () => WhatsAppClientPort;
+}
+
+const COUNT_EVERY_MS = 3600_000;
+
+/**
+ * Logs how many anonymous responses were stored, per flow, every so often (and at the end), when
+ * there were any: operators see the consultation working, and no response gets a time in the log.
+ */
+function countResponses(responses: AnonymousResponses, logger: Logger, everyMs: number): () => void {
+  const report = () => {
+    const counts = responses.takeCounts();
+    if (Object.keys(counts).length > 0) logger.info({ responses: counts }, "responses stored since the last count");
+  };
+  const timer = setInterval(report, everyMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    report();
+  };
 }
 
 /** The composition root: stores, core, channels, staff surfaces, background work, one HTTP server. */
@@ -141,7 +162,15 @@ export async function startPuente(config: Config, logger: Logger, options: Start
     return { store: stores.kind, flows: [...flows.keys()], cases: cases !== undefined };
   });
   if (config.WEB_CHAT_ENABLED) {
-    const web = new WebChannel({ engine, texts, mailbox: stores.mailbox });
+    const web = new WebChannel({
+      engine,
+      texts,
+      mailbox: stores.mailbox,
+      idleSeconds: config.SESSION_IDLE_HOURS * 3600,
+      limiter: stores.limiter,
+      trustProxy: config.TRUST_PROXY,
+      logger,
+    });
     channels.add(web);
     app.route("/", web.routes());
   }
@@ -209,7 +238,9 @@ export async function startPuente(config: Config, logger: Logger, options: Start
   const server: ServerType = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
   const port = (server.address() as AddressInfo).port;
   let stopWork: () => Promise<void> = async () => {};
+  const stopCounting = countResponses(core.responses, logger, options.countEveryMs ?? COUNT_EVERY_MS);
   const close = async () => {
+    stopCounting();
     await stopWork();
     for (const channel of channels.all()) await channel.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));

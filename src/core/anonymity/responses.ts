@@ -19,6 +19,9 @@ const OFFICE_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Santiag
  * idempotent: a response recorded twice is kept once.
  */
 export class AnonymousResponses {
+  /** Responses stored per flow since the last `takeCounts`: logged as a count, never one by one. */
+  readonly #stored = new Map<string, number>();
+
   constructor(
     private readonly flows: ReadonlyMap<string, Flow>,
     private readonly store: ResponseStore,
@@ -62,7 +65,18 @@ export class AnonymousResponses {
       answers: scrubbed(flow, effect.answers),
       ...(effect.outcomes ? { outcomes: effect.outcomes } : {}),
     };
-    await this.store.submit(response, effect.participant);
+    if ((await this.store.submit(response, effect.participant)) === "stored")
+      this.#stored.set(flow.id, (this.#stored.get(flow.id) ?? 0) + 1);
+  }
+
+  /**
+   * How many responses were stored per flow since the last call, and starts counting again. A
+   * log line per response would give each its exact time, which the store deliberately keeps out.
+   */
+  takeCounts(): Record<string, number> {
+    const counts = Object.fromEntries(this.#stored);
+    this.#stored.clear();
+    return counts;
   }
 
   async forget(participations: Array<{ flow: string; participant: string }>): Promise<void> {

@@ -172,10 +172,9 @@ export class Engine {
         if (effects.length > 0) outbox.push({ revision: revision + 1, effects: JSON.stringify(effects) });
       }
       await this.#outbox.run(key, outbox);
-      this.options.logger.debug(
-        { chat: key, changed: turn.changed, effects: effects.length, attempt },
-        "message handled",
-      );
+      // Nothing about what the message did: a chat's hash next to "a response was recorded" would
+      // tie an anonymous response to the chat (whoever holds ANON_SECRET can hash a chat id).
+      this.options.logger.debug({ chat: key, attempt }, "message handled");
       return turn;
     }
     return undefined;

@@ -1,3 +1,4 @@
+import { scrub } from "../anonymity/scrub.js";
 import { LANGUAGES, type Language } from "../i18n/languages.js";
 import type { Texts } from "../i18n/texts.js";
 import { closest, fold, plainDigits, readWords, type Words } from "../i18n/words.js";
@@ -187,7 +188,8 @@ function interpret(
       const cleaned = raw.replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, "").trim();
       if (cleaned.length === 0) return { ok: false, reason: "invalid" };
       if (textLength(cleaned) > step.maxLength) return { ok: false, reason: "tooLong" };
-      return answer({ type: "ANSWER", value: cleaned });
+      // Scrubbed as it is taken: an abandoned session or the review never holds a phone or a name.
+      return answer({ type: "ANSWER", value: scrub(cleaned) });
     }
   }
 }
