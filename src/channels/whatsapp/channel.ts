@@ -24,7 +24,7 @@ export interface MediaFile {
 
 /**
  * The part of whatsapp-web.js's `Client` the channel uses. The real `Client` must stay assignable to
- * it (test/whatsapp-channel.test.ts checks so at compile time), so a fake in tests cannot drift.
+ * it (test/whatsapp.channel.test.ts checks so at compile time), so a fake in tests cannot drift.
  */
 export interface WhatsAppClientPort {
   on(event: "qr", listener: (qr: string) => void): unknown;

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createTexts, readLocales } from "../src/core/i18n/texts.js";
-import { loadOffice, OfficeFileError } from "../src/core/office/office.js";
-import { contactsText, hoursText, whenText } from "../src/core/office/render.js";
+import { createTexts, readLocales } from "../../src/core/i18n/texts.js";
+import { loadOffice, OfficeFileError } from "../../src/core/office/office.js";
+import { contactsText, hoursText, whenText } from "../../src/core/office/render.js";
 
 /** The office file: its hours in the office's time zone, in words in every language, and refused when wrong. */
 const office = loadOffice("office.yaml");

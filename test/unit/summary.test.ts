@@ -3,12 +3,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compileFlows, type Flow } from "../src/core/flows/compile.js";
-import type { Answers } from "../src/core/flows/schema.js";
-import { createTexts, readLocales } from "../src/core/i18n/texts.js";
-import type { StoredResponse } from "../src/core/store/responses.js";
-import { type CrossTab, crossTab, type PublishedCount, summarize } from "../src/staff/report/summary.js";
-import { suppress } from "../src/staff/report/suppression.js";
+import { compileFlows, type Flow } from "../../src/core/flows/compile.js";
+import type { Answers } from "../../src/core/flows/schema.js";
+import { createTexts, readLocales } from "../../src/core/i18n/texts.js";
+import type { StoredResponse } from "../../src/core/store/responses.js";
+import { type CrossTab, crossTab, type PublishedCount, summarize } from "../../src/staff/report/summary.js";
+import { suppress } from "../../src/staff/report/suppression.js";
 
 /**
  * The report's numbers on made-up responses to the demo flow, 36 people in six groups, chosen so

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type Case, caseCode, claim, close, purged } from "../src/core/cases/case.js";
-import { ContactCipher, ContactUnreadableError } from "../src/core/cases/contact.js";
+import { type Case, caseCode, claim, close, purged } from "../../src/core/cases/case.js";
+import { ContactCipher, ContactUnreadableError } from "../../src/core/cases/contact.js";
 
 /** The case's own rules, with no store: who may take and close it, what closing keeps, how contacts are sealed. */
 const at = new Date("2026-11-25T15:00:00Z");

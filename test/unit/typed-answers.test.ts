@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
-import type { Flow } from "../src/core/flows/compile.js";
-import { answerSchema, isQuestion } from "../src/core/flows/schema.js";
-import { LANGUAGES } from "../src/core/i18n/languages.js";
-import { engineOn, memoryStore } from "./support/puente.js";
+import type { Flow } from "../../src/core/flows/compile.js";
+import { answerSchema, isQuestion } from "../../src/core/flows/schema.js";
+import { LANGUAGES } from "../../src/core/i18n/languages.js";
+import { engineOn, memoryStore } from "../support/puente.js";
 
 /** Typed answers as data: digits, keycaps, number words, labels with and without accents, close misspellings. */
 const cases = z
@@ -18,7 +18,7 @@ const cases = z
       invalid: z.boolean().optional(),
     }),
   )
-  .parse(parse(readFileSync(new URL("./fixtures/typed-answers.yaml", import.meta.url), "utf8")));
+  .parse(parse(readFileSync(new URL("../fixtures/typed-answers.yaml", import.meta.url), "utf8")));
 
 const { flows } = engineOn(memoryStore());
 const consulta = flows.get("consulta") as Flow;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { readUpdate } from "../src/channels/telegram/inbound.js";
-import { MAX_TEXT, renderMessages, split } from "../src/channels/telegram/render.js";
-import type { OutboundMessage } from "../src/core/engine/messages.js";
-import { engineOn, memoryStore, Person } from "./support/puente.js";
+import { readUpdate } from "../../src/channels/telegram/inbound.js";
+import { MAX_TEXT, renderMessages, split } from "../../src/channels/telegram/render.js";
+import type { OutboundMessage } from "../../src/core/engine/messages.js";
+import { engineOn, memoryStore, Person } from "../support/puente.js";
 
 const person = { id: 42, is_bot: false, first_name: "Ana", language_code: "ht" };
 const privateChat = { id: 42, type: "private" as const, first_name: "Ana" };

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LANGUAGES } from "../src/core/i18n/languages.js";
-import { RedisRecordStore } from "../src/core/store/redis/records.js";
-import { engineOn, memoryStore, Person } from "./support/puente.js";
+import { LANGUAGES } from "../../src/core/i18n/languages.js";
+import { RedisRecordStore } from "../../src/core/store/redis/records.js";
+import { engineOn, memoryStore, Person } from "../support/puente.js";
 
 const store = memoryStore();
 const { engine, texts } = engineOn(store);

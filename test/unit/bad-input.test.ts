@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { InboundContent } from "../src/core/engine/messages.js";
-import type { Flow } from "../src/core/flows/compile.js";
-import type { FlowEvent } from "../src/core/flows/machine.js";
-import { isQuestion, type QuestionStep } from "../src/core/flows/schema.js";
-import { LANGUAGES, type Language } from "../src/core/i18n/languages.js";
-import { act, completePaths, stepOf } from "./support/drive.js";
-import { engineOn, memoryStore, Person } from "./support/puente.js";
+import type { InboundContent } from "../../src/core/engine/messages.js";
+import type { Flow } from "../../src/core/flows/compile.js";
+import type { FlowEvent } from "../../src/core/flows/machine.js";
+import { isQuestion, type QuestionStep } from "../../src/core/flows/schema.js";
+import { LANGUAGES, type Language } from "../../src/core/i18n/languages.js";
+import { act, completePaths, stepOf } from "../support/drive.js";
+import { engineOn, memoryStore, Person } from "../support/puente.js";
 
 /**
  * Bad input at every question of the demo, in every language: the person gets one friendly line in

@@ -12,14 +12,14 @@ import {
   PHONE_MARK,
   RUT_MARK,
   scrub,
-} from "../src/core/anonymity/scrub.js";
+} from "../../src/core/anonymity/scrub.js";
 
 const cases = z
   .object({
     scrubbed: z.array(z.object({ text: z.string(), expected: z.string() })).min(40),
     kept: z.array(z.string()).min(25),
   })
-  .parse(parse(readFileSync(new URL("./fixtures/scrub-cases.yaml", import.meta.url), "utf8")));
+  .parse(parse(readFileSync(new URL("../fixtures/scrub-cases.yaml", import.meta.url), "utf8")));
 
 /** Numbers as a person writes them: digits joined by spaces, dots, dashes or parentheses, compacted to digits. */
 const WRITTEN_NUMBER = /\d(?:[ .\-()]{0,3}\d)*/g;

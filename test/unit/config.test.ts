@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, casesEnabled, loadConfig, loadExportConfig } from "../src/runtime/config.js";
+import { ConfigError, casesEnabled, loadConfig, loadExportConfig } from "../../src/runtime/config.js";
 
 const SECRET = "x".repeat(32);
 

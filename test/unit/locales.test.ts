@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LANGUAGES, REFERENCE_LANGUAGE } from "../src/core/i18n/languages.js";
-import { readLocales } from "../src/core/i18n/texts.js";
+import { LANGUAGES, REFERENCE_LANGUAGE } from "../../src/core/i18n/languages.js";
+import { readLocales } from "../../src/core/i18n/texts.js";
 
 /**
  * Every text people read in every language: the same keys, the same placeholders, nothing empty.
