@@ -191,6 +191,12 @@ describe("Telegram webhook, when things go wrong", () => {
       200,
       '{"update_id":999002,"message":{"message_id":1,"date":0,"chat":{"id":"x","type":"private"},"from":{"id":1,"is_bot":false,"first_name":"A"},"text":"hola"}}',
     ],
+    [
+      // Telegram sends at most 64 bytes of callback data: longer is forged, and was a 500 Telegram retried.
+      "a tap whose data is longer than any button's",
+      200,
+      `{"update_id":999003,"callback_query":{"id":"cb9","from":{"id":86003,"is_bot":false,"first_name":"A"},"chat_instance":"x","data":"${"hola".repeat(65)}","message":{"message_id":7,"date":0,"chat":{"id":86003,"type":"private"},"text":"?"}}}`,
+    ],
   ])("answers %s with %i and logs one line without the body", async (_, status, body) => {
     const before = lines.length;
     const response = await post(body);

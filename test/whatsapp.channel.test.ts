@@ -14,16 +14,17 @@ function setup(pace = { perChatMs: 0, globalMs: 0 }) {
   const client = new FakeWhatsAppClient();
   const responses = new MemoryResponseStore();
   const { engine, texts } = engineOn(memoryStore(), {}, { responses });
+  const facts = new MemoryKeyValueStore();
   const channel = new WhatsAppChannel({
     client,
     engine,
     texts,
     defaultLanguage: "es",
-    facts: new MemoryKeyValueStore(),
+    facts,
     logger: quiet,
     pace,
   });
-  return { client, responses, channel, texts };
+  return { client, responses, channel, texts, engine, facts };
 }
 
 const message = waMessage;
@@ -171,6 +172,18 @@ describe("WhatsApp channel with a fake client", () => {
     await channel.receive(message("56911111111@c.us", "hola", { fromMe: true }));
     await channel.receive(message("56922222222@c.us", "hola", { timestamp: Math.floor(Date.now() / 1000) - 3600 }));
     expect(client.sent).toEqual([]);
+  });
+
+  it("answers a number typed against a damaged note of what was shown, instead of silence", async () => {
+    const { client, channel, texts, engine, facts } = setup();
+    const from = "56944444444@c.us";
+    await converse(channel, from, ["hola"]);
+    // What was shown, damaged in the store: "1" names something no button could carry.
+    const shown = { numbering: { "1": "x".repeat(300) }, basis: ":language" };
+    await facts.set(`wa:n:${engine.chatKey("whatsapp", from)}`, JSON.stringify(shown), 600);
+    const before = client.to(from).length;
+    await converse(channel, from, ["1"]);
+    expect(client.to(from).slice(before)).toContain(texts.t("es", "common:language.set"));
   });
 
   it.each(["image", "sticker", "ptt", "location", "video", "document"])(

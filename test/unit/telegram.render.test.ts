@@ -82,6 +82,22 @@ describe("reading Telegram updates", () => {
   });
 });
 
+describe("reading forged Telegram updates", () => {
+  it("ignores a tap whose data is longer than any button could carry, instead of failing on it", () => {
+    const reading = readUpdate({
+      update_id: 5,
+      callback_query: {
+        id: "cb2",
+        from: person,
+        chat_instance: "x",
+        data: "a".repeat(257),
+        message: { message_id: 9, date: 0, chat: privateChat, text: "?" },
+      },
+    });
+    expect(reading).toEqual({ kind: "ignore", why: "malformed" });
+  });
+});
+
 describe("rendering for Telegram", () => {
   it("puts every question of every flow on inline buttons whose data fits Telegram's 64 bytes", async () => {
     const { engine, flows } = engineOn(memoryStore());

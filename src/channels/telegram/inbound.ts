@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { InboundContent, InboundMessage } from "../../core/engine/messages.js";
+import { type InboundContent, type InboundMessage, MAX_TOKEN } from "../../core/engine/messages.js";
 
 /**
  * What a Telegram update means to the engine. The bot talks with one person at a time, in private
@@ -58,7 +58,8 @@ const updateSchema = z.object({
       from: senderSchema,
       // An old message comes without its content: only its id and chat.
       message: z.object({ message_id: z.number().int(), chat: chatSchema }).optional(),
-      data: z.string().optional(),
+      // Telegram carries at most 64 bytes: data longer than any token is forged, and ignored.
+      data: z.string().max(MAX_TOKEN).optional(),
     })
     .optional(),
 });

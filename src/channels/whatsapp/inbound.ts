@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { InboundContent } from "../../core/engine/messages.js";
+import { type InboundContent, MAX_TOKEN } from "../../core/engine/messages.js";
 import { plainDigits } from "../../core/i18n/words.js";
 import type { Numbering } from "./render.js";
 
@@ -11,7 +11,8 @@ import type { Numbering } from "./render.js";
 export function readTyped(text: string, numbering: Numbering | undefined): InboundContent {
   const typed = plainDigits(text).trim();
   const token = /^\d{1,2}$/.test(typed) ? numbering?.[String(Number(typed))] : undefined;
-  return token ? { kind: "choice", token } : { kind: "text", text };
+  // A token no choice could have (a damaged note of what was shown) leaves the number for the engine to read.
+  return token && token.length <= MAX_TOKEN ? { kind: "choice", token } : { kind: "text", text };
 }
 
 /**

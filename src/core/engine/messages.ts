@@ -10,12 +10,14 @@ export const channelKindSchema = z.enum(["web", "telegram", "whatsapp", "test"])
 export type ChannelKind = z.infer<typeof channelKindSchema>;
 
 const MAX_INBOUND_TEXT = 8192;
+/** The longest choice token taken in: far above any the bot makes (Telegram carries 64 bytes). */
+export const MAX_TOKEN = 256;
 
 export const inboundContentSchema = z.discriminatedUnion("kind", [
   /** Typed text, commands included ("/menu"). Longer texts are cut: no platform sends more. */
   z.object({ kind: z.literal("text"), text: z.string().transform((text) => text.slice(0, MAX_INBOUND_TEXT)) }),
   /** A tap on a choice the bot offered; the token is the one in `Choice.token`. */
-  z.object({ kind: z.literal("choice"), token: z.string().max(256) }),
+  z.object({ kind: z.literal("choice"), token: z.string().max(MAX_TOKEN) }),
   /**
    * Something the bot cannot read: a sticker, a photo, a voice note… The channel's own handle to it
    * (`ref`, never a chat id) lets staff receive a copy while they talk with the person.
