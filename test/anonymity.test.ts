@@ -182,7 +182,7 @@ describe("the anonymous consultation on Redis", () => {
   });
 
   it("scrubs free text when the answer is taken: an abandoned session and the review never show it", async () => {
-    const who = identity(PEOPLE + 5);
+    const who = identity(PEOPLE + 7);
     const person = new Person(engine, who.chatId, "es");
     await person.say("/start demo");
     await person.say("sí");

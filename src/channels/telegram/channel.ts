@@ -11,7 +11,7 @@ import { z } from "zod";
 import { COMMANDS } from "../../core/engine/commands.js";
 import { type InboundMessage, lastPrompt, type OutboundMessage, promptKey } from "../../core/engine/messages.js";
 import { parseToken } from "../../core/engine/tokens.js";
-import { LANGUAGES, type Language } from "../../core/i18n/languages.js";
+import { LANGUAGES, type Language, languageFromCode } from "../../core/i18n/languages.js";
 import type { Texts } from "../../core/i18n/texts.js";
 import type { KeyValueStore } from "../../core/store/keyvalue.js";
 import { StoreUnavailableError } from "../../core/store/records.js";
@@ -59,6 +59,8 @@ type Reply = Awaited<ReturnType<Receiver["handle"]>>;
  */
 const shownSchema = z.object({ m: z.number().int().positive().optional(), b: z.string().optional() });
 type Shown = z.infer<typeof shownSchema>;
+/** What was shown could not be read: Redis did not answer. */
+const UNREAD: unique symbol = Symbol("unread");
 
 function readShown(stored: string): Shown | undefined {
   // Before the question was kept too, only the message id was.
@@ -255,7 +257,7 @@ export class TelegramChannel implements Channel {
     // Both in one round trip to Redis (auto-pipelining): the claim, and what this person was shown last.
     const [claimed, shown] = await Promise.all([
       this.#claim(claim),
-      person === undefined ? undefined : this.#shown(person),
+      person === undefined ? undefined : this.#recall(person),
     ]);
     if (!claimed) return;
     try {
@@ -276,7 +278,7 @@ export class TelegramChannel implements Channel {
     }
   }
 
-  async #dispatch(ctx: Context, reading: UpdateReading, shown: Shown | undefined): Promise<void> {
+  async #dispatch(ctx: Context, reading: UpdateReading, recalled: Shown | typeof UNREAD | undefined): Promise<void> {
     if (reading.kind === "ignore") {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
       return;
@@ -284,6 +286,14 @@ export class TelegramChannel implements Channel {
     if (reading.kind === "tap") await ctx.answerCallbackQuery().catch(() => undefined);
     const chatId = Number(reading.inbound.chatId);
     const tapped = reading.kind === "tap" ? ctx.callbackQuery?.message : undefined;
+    if (recalled === UNREAD && reading.inbound.content.kind === "text") {
+      // Typed text whose question is unknown could be taken for the next one (a retry whose first
+      // try was written after all, its answer late): the person tries again, as the engine would ask.
+      const lng = languageFromCode(reading.inbound.languageCode) ?? this.options.defaultLanguage;
+      await this.#send(chatId, [{ kind: "text", text: this.options.texts.t(lng, "common:error.tryAgain") }], {});
+      return;
+    }
+    const shown = recalled === UNREAD ? undefined : recalled;
     const inbound = shown?.b ? { ...reading.inbound, basis: shown.b } : reading.inbound;
     const answered = this.#answer(chatId, inbound, tapped, shown);
     this.#answering.set(chatId, answered);
@@ -390,7 +400,18 @@ export class TelegramChannel implements Channel {
 
   /** What this person was shown last; unknown when Redis is away or the memory is not readable. */
   async #shown(chatId: number): Promise<Shown | undefined> {
-    const stored = await this.options.facts.get(this.#shownKey(chatId)).catch(() => undefined);
+    const recalled = await this.#recall(chatId);
+    return recalled === UNREAD ? undefined : recalled;
+  }
+
+  /** What this person was shown last; UNREAD when Redis did not answer, undefined when nothing is noted. */
+  async #recall(chatId: number): Promise<Shown | typeof UNREAD | undefined> {
+    let stored: string | undefined;
+    try {
+      stored = await this.options.facts.get(this.#shownKey(chatId));
+    } catch {
+      return UNREAD;
+    }
     return stored === undefined ? undefined : readShown(stored);
   }
 

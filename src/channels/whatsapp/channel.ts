@@ -54,6 +54,8 @@ export interface WhatsAppOptions {
 }
 
 const NUMBERING_SECONDS = 7 * 24 * 3600;
+/** What was shown could not be read: Redis did not answer. */
+const UNREAD: unique symbol = Symbol("unread");
 /** Messages this much older than the start are history being synced, not people writing now. */
 const HISTORY_SLACK_MS = 30_000;
 
@@ -131,8 +133,14 @@ export class WhatsAppChannel {
       what: message.type,
       ...(message.id?.id ? { ref: message.id.id } : {}),
     };
-    // Unknown when Redis is away: the engine then answers "try again", which must still be sent.
     const shown = message.type === "chat" ? await this.#shown(message.from) : undefined;
+    if (shown === UNREAD) {
+      // Typed text whose question is unknown could be taken for the next one (a retry whose first
+      // try was written after all, its answer late): the person tries again, as the engine would ask.
+      const text = this.options.texts.t(this.options.defaultLanguage, "common:error.tryAgain");
+      await this.#deliver(message.from, [{ kind: "text", text }]);
+      return;
+    }
     if (message.type === "chat") content = readTyped(message.body, shown?.numbering);
     const reply = await engine.handle({
       ...(message.id?.id ? { id: `wa${message.id.id}` } : {}),
@@ -163,9 +171,17 @@ export class WhatsAppChannel {
     return true;
   }
 
-  /** What this person was last shown: the numbers of its choices and the question (`promptKey`). */
-  async #shown(chatId: string): Promise<Shown | undefined> {
-    const stored = await this.options.facts.get(this.#shownKey(chatId)).catch(() => undefined);
+  /**
+   * What this person was last shown: the numbers of its choices and the question (`promptKey`);
+   * UNREAD when Redis did not answer.
+   */
+  async #shown(chatId: string): Promise<Shown | typeof UNREAD | undefined> {
+    let stored: string | undefined;
+    try {
+      stored = await this.options.facts.get(this.#shownKey(chatId));
+    } catch {
+      return UNREAD;
+    }
     return stored === undefined ? undefined : readShown(stored);
   }
 

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimit, RateLimiter } from "../limits.js";
 import { StoreUnavailableError } from "../records.js";
+import { inTime } from "./client.js";
 
 /**
  * Counts in Redis under `<prefix>:rl:<name>:<key>` (rate-limiter-flexible's Redis limiter: one
@@ -21,7 +22,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   async take(key: string): Promise<number> {
     try {
-      await this.#limiter.consume(key);
+      await inTime(this.#limiter.consume(key));
       return 0;
     } catch (refusal) {
       if (refusal instanceof RateLimiterRes) return Math.max(1, refusal.msBeforeNext);
