@@ -140,7 +140,10 @@ function setUp(options: Options): Bench {
   });
   // Silent: the engine logs every submission at info, and writing logs is not what is measured.
   const silent = pino({ level: "silent" });
-  const store = openStores({ url: config.REDIS_URL, prefix: config.REDIS_PREFIX }, silent);
+  const store = openStores(
+    { url: config.REDIS_URL, prefix: config.REDIS_PREFIX, accountsFile: config.STAFF_ACCOUNTS_FILE },
+    silent,
+  );
   const { engine, texts } = buildCore(config, silent, store);
   const admin = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
   return { engine, admin, store, prefix, doneText: texts.t("es", "demo:done") };

@@ -43,6 +43,17 @@ describe.each<[string, () => CaseIndex]>([
     expect(await index.due("waiting", 1000, 10)).toEqual(["mid", "new"]);
   });
 
+  it("counts a list's cases, each once", async () => {
+    expect(await index.count("purge")).toBe(0);
+    await index.mark("purge", "p1", 10);
+    await index.mark("purge", "p2", 20);
+    await index.mark("purge", "p1", 30);
+    expect(await index.count("purge")).toBe(2);
+    await index.unmark("purge", "p1");
+    expect(await index.count("purge")).toBe(1);
+    expect(await index.count("all")).toBe(0);
+  });
+
   it("appends to a case's logs once per entry, in order, and drops them", async () => {
     await index.append("transcript", "c1", '{"id":"1"}', 10);
     await index.append("transcript", "c1", '{"id":"2"}', 20);

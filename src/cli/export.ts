@@ -4,15 +4,15 @@ import { z } from "zod";
 import { compileFlows, type Flow } from "../core/flows/compile.js";
 import { FlowFileError } from "../core/flows/load.js";
 import { flowIdSchema } from "../core/flows/schema.js";
-import { createTexts, readLocales, type Texts } from "../core/i18n/texts.js";
+import { createTexts, readLocales } from "../core/i18n/texts.js";
 import { closeRedis, openRedis } from "../core/store/redis/client.js";
 import { RedisResponseStore } from "../core/store/redis/responses.js";
-import type { ResponseListing } from "../core/store/responses.js";
 import { ConfigError, type ExportConfig, loadExportConfig } from "../runtime/config.js";
 import { csvDelimiterSchema } from "../staff/export/csv.js";
-import { exportFormatSchema, exportResponses, officeDay } from "../staff/export/export.js";
+import { exportFormatSchema } from "../staff/export/export.js";
 import { dateRangeSchema } from "../staff/export/table.js";
 import { unreadableLine } from "../staff/export/unreadable.js";
+import { StaffService } from "../staff/service.js";
 
 /**
  * `npm run export -- <flow> --format csv|xlsx|json [--from D] [--to D] [--codes] [--delimiter ;|,] [--out FILE]`
@@ -79,21 +79,11 @@ function argumentError(error: z.ZodError): string {
   return `${name} ${issue?.message ?? "is invalid"}.`;
 }
 
-function findFlow(config: ExportConfig, texts: Texts, id: string): Flow {
-  const flows = compileFlows(config.FLOWS_DIR, texts);
+function findFlow(config: ExportConfig, flows: ReadonlyMap<string, Flow>, id: string): Flow {
   const flow = flows.get(id);
   if (!flow)
     throw new ExportError(`No flow "${id}" in ${config.FLOWS_DIR}/ (there are: ${[...flows.keys()].join(", ")}).`);
   return flow;
-}
-
-async function readResponses(redisUrl: string, prefix: string, flowId: string): Promise<ResponseListing> {
-  const redis = openRedis(redisUrl);
-  try {
-    return await new RedisResponseStore(redis, prefix).list(flowId);
-  } finally {
-    await closeRedis(redis);
-  }
 }
 
 async function run(argv: string[]): Promise<void> {
@@ -110,18 +100,19 @@ async function run(argv: string[]): Promise<void> {
     );
   }
   const texts = createTexts(readLocales(config.LOCALES_DIR));
-  const flow = findFlow(config, texts, args.flow);
-  const { responses, unreadable } = await readResponses(config.REDIS_URL, config.REDIS_PREFIX, flow.id);
-  const { body, count } = await exportResponses({
-    flow,
-    texts,
-    responses,
-    format: args.format,
-    codes: args.codes,
-    delimiter: args.delimiter ?? ";",
-    range: { from: args.from, to: args.to },
-    exportedOn: officeDay(),
-  });
+  const flows = compileFlows(config.FLOWS_DIR, texts);
+  const flow = findFlow(config, flows, args.flow);
+  const redis = openRedis(config.REDIS_URL);
+  // The same service as the dashboard's downloads, on the bot's Redis.
+  const service = new StaffService({ flows, texts, responses: new RedisResponseStore(redis, config.REDIS_PREFIX) });
+  const { body, count, unreadable } = await service
+    .download(flow, {
+      format: args.format,
+      codes: args.codes,
+      delimiter: args.delimiter ?? ";",
+      range: { from: args.from, to: args.to },
+    })
+    .finally(() => closeRedis(redis));
   await writeOutput(body, args.out);
   // stderr, so the one line never mixes with data written to stdout.
   const where = args.out ? ` to ${args.out}` : "";

@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { ServerType } from "@hono/node-server";
+import { type Context, Hono } from "hono";
+import { getCookie } from "hono/cookie";
 import type { Logger } from "pino";
 import { Channels } from "../channels/port.js";
 import { TelegramChannel, type TelegramPace } from "../channels/telegram/channel.js";
 import { WebChannel } from "../channels/web/channel.js";
 import type { WhatsAppClientPort } from "../channels/whatsapp/channel.js";
+import { WhatsAppLinkBoard } from "../channels/whatsapp/link.js";
 import { LEASE_TTL_MS, WhatsAppRunner } from "../channels/whatsapp/run.js";
 import { AnonymousResponses } from "../core/anonymity/responses.js";
 import { Cases } from "../core/cases/cases.js";
@@ -14,6 +17,7 @@ import { CommandReader } from "../core/engine/commands.js";
 import { Conversation } from "../core/engine/conversation.js";
 import type { EffectRunner } from "../core/engine/effects.js";
 import { Engine } from "../core/engine/engine.js";
+import type { EngineObserver } from "../core/engine/observer.js";
 import { Renderer } from "../core/engine/render.js";
 import { compileFlows, type Flow } from "../core/flows/compile.js";
 import { createTexts, readLocales, type Texts } from "../core/i18n/texts.js";
@@ -21,12 +25,18 @@ import { loadOffice, type Office } from "../core/office/office.js";
 import { officeGlobals } from "../core/office/render.js";
 import { loadRules, type RuleBook } from "../core/rules/rulebook.js";
 import type { QueueName, QueuePolicy } from "../core/store/jobs.js";
+import { StaffAudit } from "../staff/audit.js";
+import { StaffService } from "../staff/service.js";
 import { StaffGroupActions } from "../staff/telegram/group.js";
 import { StaffGroupNotifier } from "../staff/telegram/notifier.js";
+import { STAFF_COOKIE, staffApp } from "../staff/web/app.js";
+import { StaffSessions } from "../staff/web/sessions.js";
 import { StaffWebhook } from "../staff/webhook/webhook.js";
 import { type Config, casesEnabled } from "./config.js";
 import { PuenteEffects } from "./effects.js";
 import { createHttpApp, listen } from "./http.js";
+import { PuenteMetrics } from "./metrics.js";
+import { metricsRoutes, operationsRoutes } from "./operations.js";
 import { openStores, type Stores } from "./stores.js";
 import { serveWhatsApp, startWork } from "./work.js";
 
@@ -51,6 +61,8 @@ export interface CoreOptions {
   /** Wraps the effect runner (tests record or break effects). */
   effects?: (runner: EffectRunner) => EffectRunner;
   now?: () => Date;
+  /** Counts what the engine does (the metrics); tests may leave it out. */
+  observer?: EngineObserver;
 }
 
 /** Builds texts, flows (compiled once, here), the office and the engine on the given stores. */
@@ -104,6 +116,7 @@ export function buildCore(config: Config, logger: Logger, stores: CoreStores, op
     defaultLanguage: config.DEFAULT_LANGUAGE,
     logger,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.observer ? { observer: options.observer } : {}),
   });
   return { texts, flows, office, rules, engine, responses, cases, channels };
 }
@@ -112,8 +125,12 @@ export interface Puente extends Core {
   stores: Stores;
   telegram: TelegramChannel | undefined;
   whatsapp: WhatsAppRunner | undefined;
+  /** The WhatsApp link as every replica sees it (for the staff dashboard); undefined while WhatsApp is off. */
+  whatsappLink: WhatsAppLinkBoard | undefined;
   /** The port the HTTP server listens on (useful when HTTP_PORT=0). */
   port: number;
+  /** The port of the staff dashboard: STAFF_PORT's server, or the same as `port`. */
+  staffPort: number;
   close(): Promise<void>;
 }
 
@@ -152,15 +169,50 @@ function countResponses(responses: AnonymousResponses, logger: Logger, everyMs: 
 /** The composition root: stores, core, channels, staff surfaces, background work, one HTTP server. */
 export async function startPuente(config: Config, logger: Logger, options: StartOptions = {}): Promise<Puente> {
   const stores = openStores(
-    { url: config.REDIS_URL, prefix: config.REDIS_PREFIX, ...(options.policies ? { policies: options.policies } : {}) },
+    {
+      url: config.REDIS_URL,
+      prefix: config.REDIS_PREFIX,
+      accountsFile: config.STAFF_ACCOUNTS_FILE,
+      ...(options.policies ? { policies: options.policies } : {}),
+    },
     logger,
   );
-  const core = buildCore(config, logger, stores, options);
+  const metrics = new PuenteMetrics({ jobs: stores.jobs, caseIndex: stores.caseIndex });
+  /** The queues the workers of this process serve: their failed tries are counted. */
+  const workJobs = metrics.countFailures(stores.jobs);
+  const core = buildCore(config, logger, stores, { ...options, observer: metrics });
   const { engine, texts, flows, office, cases, channels } = core;
   const app = createHttpApp(logger, async () => {
     await stores.sessions.read("healthz"); // throws when Redis does not answer: /healthz then says 503
     return { store: stores.kind, flows: [...flows.keys()], cases: cases !== undefined };
   });
+  const staffAudit = new StaffAudit(stores.audit, options.now);
+  const staffSessions = new StaffSessions({
+    accounts: stores.accounts,
+    facts: stores.facts,
+    limiter: stores.limiter,
+    audit: staffAudit,
+    hours: config.STAFF_SESSION_HOURS,
+  });
+  const metricsAccess = {
+    tokens: config.STAFF_TOKENS,
+    // A staff member signed in to the dashboard may read them too (at <STAFF_PATH>/metrics, where the cookie goes).
+    isStaff: async (c: Context) =>
+      config.STAFF_ENABLED && (await staffSessions.current(getCookie(c, STAFF_COOKIE))) !== undefined,
+  };
+  /** True once every channel started; false again while stopping, so /readyz turns traffic away. */
+  let channelsStarted = false;
+  // /readyz and /metrics; with STAFF_PORT they may go on the staff server instead.
+  const operations = operationsRoutes({
+    readiness: {
+      store: async () => void (await stores.sessions.read("readyz")),
+      channels: () => channels.all().map((channel) => ({ kind: channel.kind, started: channelsStarted })),
+    },
+    metrics,
+    access: metricsAccess,
+    logger,
+  });
+  app.route("/", operations);
   if (config.WEB_CHAT_ENABLED) {
     const web = new WebChannel({
       engine,
@@ -218,6 +270,7 @@ export async function startPuente(config: Config, logger: Logger, options: Start
     cases && config.STAFF_WEBHOOK_URL && config.STAFF_WEBHOOK_SECRET
       ? new StaffWebhook({ url: config.STAFF_WEBHOOK_URL, secret: config.STAFF_WEBHOOK_SECRET, cases, logger })
       : undefined;
+  const whatsappLink = config.WHATSAPP_ENABLED ? new WhatsAppLinkBoard(stores.facts, LEASE_TTL_MS) : undefined;
   const whatsapp = config.WHATSAPP_ENABLED
     ? new WhatsAppRunner({
         dataDir: config.WHATSAPP_DATA_DIR,
@@ -229,21 +282,54 @@ export async function startPuente(config: Config, logger: Logger, options: Start
         lease: stores.lease("whatsapp", LEASE_TTL_MS),
         defaultLanguage: config.DEFAULT_LANGUAGE,
         logger,
-        whileReady: (channel) => serveWhatsApp(channel, { cases, jobs: stores.jobs, notifier, logger }),
+        whileReady: (channel) => serveWhatsApp(channel, { cases, jobs: workJobs, notifier, logger }),
         ...(options.whatsappClient ? { makeClient: options.whatsappClient } : {}),
+        link: whatsappLink,
       })
     : undefined;
   if (whatsapp) channels.add(whatsapp);
 
+  const staff = config.STAFF_ENABLED
+    ? staffApp({
+        base: config.STAFF_PATH,
+        texts,
+        sessions: staffSessions,
+        audit: staffAudit,
+        service: new StaffService({ flows, texts, responses: stores.responses, audit: staffAudit }),
+        cases,
+        jobs: stores.jobs,
+        office,
+        whatsapp: whatsappLink,
+        results: {
+          chromiumPath: config.CHROMIUM_PATH,
+          officeName: office.file.name,
+          logger,
+          ...(core.rules ? { rules: core.rules } : {}),
+        },
+        trustProxy: config.TRUST_PROXY,
+        logger,
+      })
+    : undefined;
+  // The staff area on its own port keeps it off the public address; else beside the web chat.
+  const staffHost = staff && config.STAFF_PORT !== undefined ? new Hono() : app;
+  if (staff) {
+    staffHost.route(config.STAFF_PATH, metricsRoutes(metrics, metricsAccess, logger));
+    staffHost.route(config.STAFF_PATH, staff);
+  }
+  const staffServer = staffHost !== app ? await listen(staffHost, config.STAFF_PORT ?? 0, config.HTTP_HOST) : undefined;
+
   const server: ServerType = await listen(app, config.HTTP_PORT, config.HTTP_HOST);
   const port = (server.address() as AddressInfo).port;
+  const staffPort = staffServer ? (staffServer.address() as AddressInfo).port : port;
   let stopWork: () => Promise<void> = async () => {};
   const stopCounting = countResponses(core.responses, logger, options.countEveryMs ?? COUNT_EVERY_MS);
   const close = async () => {
+    channelsStarted = false;
     stopCounting();
     await stopWork();
     for (const channel of channels.all()) await channel.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (staffServer) await new Promise<void>((resolve) => staffServer.close(() => resolve()));
     await stores.close();
   };
   try {
@@ -254,10 +340,11 @@ export async function startPuente(config: Config, logger: Logger, options: Start
   }
   // WhatsApp starts in the background: a browser and a pairing must never hold up the rest of the bot.
   await whatsapp?.start();
+  channelsStarted = true;
   stopWork = startWork({
     engine,
     cases,
-    jobs: stores.jobs,
+    jobs: workJobs,
     office,
     notifier,
     webhook,
@@ -271,5 +358,10 @@ export async function startPuente(config: Config, logger: Logger, options: Start
       "hand-off to staff is off: set STAFF_TELEGRAM_CHAT_ID or STAFF_WEBHOOK_URL (and CONTACT_KEY) to turn it on",
     );
   logger.info({ port, flows: [...flows.keys()] }, `web chat on http://localhost:${port}/`);
-  return { ...core, stores, port, telegram, whatsapp, close };
+  if (staff)
+    logger.info(
+      { port: staffPort },
+      `staff dashboard on http://localhost:${staffPort}${config.STAFF_PATH}/ (accounts: npm run staff -- add <name>)`,
+    );
+  return { ...core, stores, port, staffPort, telegram, whatsapp, whatsappLink, close };
 }

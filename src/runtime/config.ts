@@ -7,7 +7,6 @@ import { LANGUAGES } from "../core/i18n/languages.js";
  */
 
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
-const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 const optionalUrl = (protocols: RegExp, what: string) =>
   z.preprocess(
     emptyAsUndefined,
@@ -73,6 +72,7 @@ const redisPrefix = z.preprocess(
     })
     .default("puente"),
 );
+const accountsFile = z.preprocess(emptyAsUndefined, z.string().default("./data/staff-accounts.json"));
 const flowsDir = z.preprocess(emptyAsUndefined, z.string().default("flows"));
 const localesDir = z.preprocess(emptyAsUndefined, z.string().default("locales"));
 
@@ -160,7 +160,53 @@ export const configSchema = z
       emptyAsUndefined,
       z.string().min(32, { message: "must be at least 32 characters (openssl rand -hex 32)" }).optional(),
     ),
-    STAFF_TOKENS: optionalString,
+    /**
+     * Tokens for machines reading the staff side (Prometheus scraping /metrics): `name:token`
+     * pairs, comma-separated, one per reader, revoked by removing it.
+     */
+    STAFF_TOKENS: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9._-]{0,31}:[A-Za-z0-9_-]{32,}(,[a-z][a-z0-9._-]{0,31}:[A-Za-z0-9_-]{32,})*$/, {
+          message:
+            "must be name:token pairs separated by commas, each token at least 32 letters or digits (prometheus:$(openssl rand -hex 32))",
+        })
+        .optional()
+        .transform((value) =>
+          (value ? value.split(",") : []).map((pair) => {
+            const [name = "", token = ""] = pair.split(":");
+            return { name, token };
+          }),
+        ),
+    ),
+    STAFF_ENABLED: onOff("true"),
+    STAFF_PATH: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .regex(/^(\/[a-z0-9_-]+)+$/, { message: "must be a path such as /staff (lowercase, no trailing slash)" })
+        .default("/staff"),
+    ),
+    /** Set: the staff area (and /metrics) on a port of its own, apart from the public web chat. */
+    STAFF_PORT: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ message: "must be a port number" })
+        .int({ message: "must be a whole number" })
+        .min(0, { message: "must be between 0 and 65535" })
+        .max(65535, { message: "must be between 0 and 65535" })
+        .optional(),
+    ),
+    STAFF_ACCOUNTS_FILE: accountsFile,
+    STAFF_SESSION_HOURS: z.preprocess(
+      emptyAsUndefined,
+      z.coerce
+        .number({ message: "must be a number of hours" })
+        .positive({ message: "must be more than 0" })
+        .max(24 * 7, { message: "must be at most 168 (a week)" })
+        .default(10),
+    ),
     CONTACT_KEY: z.preprocess(
       emptyAsUndefined,
       z.string().min(32, { message: "must be at least 32 characters (openssl rand -hex 32)" }).optional(),
@@ -194,6 +240,11 @@ export const configSchema = z
     FLOWS_DIR: flowsDir,
     RULES_DIR: z.preprocess(emptyAsUndefined, z.string().default("rules")),
     LOCALES_DIR: localesDir,
+    /** `pretty` for a person at a terminal, `json` for a log collector; unset: pretty on a terminal. */
+    LOG_FORMAT: z.preprocess(
+      emptyAsUndefined,
+      z.enum(["pretty", "json"], { message: "must be pretty or json" }).optional(),
+    ),
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -226,7 +277,7 @@ export const configSchema = z
         code: "custom",
         path: ["CONTACT_KEY"],
         message:
-          "is required when hand-off to staff is on (STAFF_TELEGRAM_CHAT_ID or STAFF_WEBHOOK_URL): it encrypts the one way to reach a person who asks for staff (openssl rand -hex 32)",
+          "is required when hand-off to staff is on through the staff group or a webhook (STAFF_TELEGRAM_CHAT_ID or STAFF_WEBHOOK_URL): it encrypts the one way to reach a person who asks for staff (openssl rand -hex 32)",
       });
     }
     if (config.REDIS_URL && !config.ANON_SECRET) {
@@ -241,9 +292,16 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 
-/** Hand-off cases are on when someone on the staff side will see them: the staff group or a webhook. */
-export function casesEnabled(config: Pick<Config, "STAFF_TELEGRAM_CHAT_ID" | "STAFF_WEBHOOK_URL">): boolean {
-  return Boolean(config.STAFF_TELEGRAM_CHAT_ID || config.STAFF_WEBHOOK_URL);
+/**
+ * Hand-off cases are on when someone on the staff side will see them: the staff group, a webhook,
+ * or the dashboard once CONTACT_KEY is set (the key is what lets a case keep a way to reply).
+ */
+export function casesEnabled(
+  config: Pick<Config, "STAFF_TELEGRAM_CHAT_ID" | "STAFF_WEBHOOK_URL" | "CONTACT_KEY"> & { STAFF_ENABLED?: boolean },
+): boolean {
+  return Boolean(
+    config.STAFF_TELEGRAM_CHAT_ID || config.STAFF_WEBHOOK_URL || (config.CONTACT_KEY && config.STAFF_ENABLED !== false),
+  );
 }
 
 /** A configuration value the program cannot run with; its message is the one line an operator sees. */
@@ -270,6 +328,17 @@ export type ExportConfig = z.infer<typeof exportConfigSchema>;
 
 export function loadExportConfig(env: NodeJS.ProcessEnv = process.env): ExportConfig {
   return parseEnv(exportConfigSchema, env);
+}
+
+/** What `npm run staff` reads: where the accounts are kept, as the bot reads them. */
+export const staffConfigSchema = z.object({
+  REDIS_URL: redisUrl,
+  REDIS_PREFIX: redisPrefix,
+  STAFF_ACCOUNTS_FILE: accountsFile,
+});
+
+export function loadStaffConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof staffConfigSchema> {
+  return parseEnv(staffConfigSchema, env);
 }
 
 /** The first problem, as one line naming the variable. */

@@ -9,7 +9,7 @@ import { createLogger } from "./log.js";
 /** Starts Puente from the environment; a configuration or flow problem stops it with one line. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, config.LOG_FORMAT);
   const puente = await startPuente(config, logger);
   const stop = async (signal: string) => {
     logger.info({ signal }, "stopping");

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AuditLog } from "../core/store/audit.js";
 import type { CaseIndex } from "../core/store/cases.js";
 import {
   DEFAULT_POLICIES,
@@ -11,6 +12,7 @@ import type { KeyValueStore } from "../core/store/keyvalue.js";
 import { type Lease, LocalLease, RedisLease } from "../core/store/lease.js";
 import type { RateLimit, RateLimiter } from "../core/store/limits.js";
 import type { Mailbox } from "../core/store/mailbox.js";
+import { MemoryAuditLog } from "../core/store/memory/audit.js";
 import { MemoryCaseIndex } from "../core/store/memory/cases.js";
 import { MemoryJobQueue } from "../core/store/memory/jobs.js";
 import { MemoryKeyValueStore } from "../core/store/memory/keyvalue.js";
@@ -19,6 +21,7 @@ import { MemoryMailbox } from "../core/store/memory/mailbox.js";
 import { MemoryRecordStore } from "../core/store/memory/records.js";
 import { MemoryResponseStore } from "../core/store/memory/responses.js";
 import type { RecordStore } from "../core/store/records.js";
+import { RedisAuditLog } from "../core/store/redis/audit.js";
 import { RedisCaseIndex } from "../core/store/redis/cases.js";
 import { closeRedis, openRedis } from "../core/store/redis/client.js";
 import { BullJobQueue } from "../core/store/redis/jobs.js";
@@ -28,6 +31,9 @@ import { RedisMailbox } from "../core/store/redis/mailbox.js";
 import { RedisRecordStore } from "../core/store/redis/records.js";
 import { RedisResponseStore } from "../core/store/redis/responses.js";
 import type { ResponseStore } from "../core/store/responses.js";
+import type { StaffAccounts } from "../staff/accounts/account.js";
+import { FileStaffAccounts } from "../staff/accounts/file.js";
+import { RedisStaffAccounts } from "../staff/accounts/redis.js";
 
 export interface Stores {
   sessions: RecordStore;
@@ -37,6 +43,10 @@ export interface Stores {
   caseIndex: CaseIndex;
   jobs: JobQueue;
   mailbox: Mailbox;
+  /** What staff did, append-only. */
+  audit: AuditLog;
+  /** The dashboard's staff accounts: in Redis, or without it in a file `npm run staff` writes too. */
+  accounts: StaffAccounts;
   /** A lease by name: in Redis one holder among all replicas; in memory this process holds it. */
   lease(name: string, ttlMs: number): Lease;
   /** A rate limit by name, counted across replicas in Redis; in memory, in this process. */
@@ -51,10 +61,15 @@ export interface StoreSettings {
   prefix: string;
   /** Retry policies of the job queues (tests shorten the waits). */
   policies?: Record<QueueName, QueuePolicy>;
+  /** Where staff accounts are kept when there is no Redis. */
+  accountsFile: string;
 }
 
 /** Redis when a URL is given (one connection for every store, BullMQ its own), else memory, said loudly. */
-export function openStores({ url, prefix, policies = DEFAULT_POLICIES }: StoreSettings, logger: Logger): Stores {
+export function openStores(
+  { url, prefix, policies = DEFAULT_POLICIES, accountsFile }: StoreSettings,
+  logger: Logger,
+): Stores {
   const failedJob = (failure: FailedJob) =>
     logger.error(
       { queue: failure.queue, job: failure.id, attempts: failure.attempts, err: failure.reason },
@@ -73,6 +88,8 @@ export function openStores({ url, prefix, policies = DEFAULT_POLICIES }: StoreSe
       caseIndex: new RedisCaseIndex(redis, prefix),
       jobs,
       mailbox,
+      audit: new RedisAuditLog(redis, prefix),
+      accounts: new RedisStaffAccounts(redis, prefix),
       lease: (name, ttlMs) => new RedisLease(redis, prefix, name, ttlMs),
       limiter: (name, limit) => new RedisRateLimiter(redis, prefix, name, limit),
       kind: "redis",
@@ -99,6 +116,8 @@ export function openStores({ url, prefix, policies = DEFAULT_POLICIES }: StoreSe
     caseIndex: new MemoryCaseIndex(),
     jobs,
     mailbox,
+    audit: new MemoryAuditLog(),
+    accounts: new FileStaffAccounts(accountsFile),
     lease: () => new LocalLease(),
     limiter: (name, limit) => new MemoryRateLimiter(name, limit),
     kind: "memory",

@@ -8,17 +8,44 @@ void realClientFits;
 
 /**
  * A WhatsApp client in memory: people's messages go in, the bot's messages are recorded, media a
- * person sent can be fetched again by id (as WhatsApp Web keeps it).
+ * person sent can be fetched again by id (as WhatsApp Web keeps it). Starting shows a QR; a test
+ * then links it, fails it or unlinks it as WhatsApp would.
  */
 export class FakeWhatsAppClient extends EventEmitter implements WhatsAppClientPort {
   readonly sent: Array<{ chatId: string; text: string; at: number }> = [];
   readonly media = new Map<string, { data: string; mimetype: string; filename?: string }>();
   initialized = false;
   destroyed = false;
+  loggedOut = false;
+  info: { wid: { user: string; server: string } } | undefined;
+
+  constructor(readonly pairingQr = "2@fake-qr-code") {
+    super();
+  }
 
   async initialize(): Promise<void> {
     this.initialized = true;
-    this.emit("qr", "2@fake-qr-code");
+    this.emit("qr", this.pairingQr);
+  }
+
+  /** The phone scanned the QR: this number is now linked. */
+  link(number = "56912345678"): void {
+    this.info = { wid: { user: number, server: "c.us" } };
+    this.emit("ready");
+  }
+
+  /** WhatsApp refused the saved session. */
+  refuse(message = "session restore failed"): void {
+    this.emit("auth_failure", message);
+  }
+
+  /** The connection went; LOGOUT when the phone removed this device. */
+  drop(reason: WAWebJS.WAState | "LOGOUT" = "LOGOUT"): void {
+    this.emit("disconnected", reason);
+  }
+
+  async logout(): Promise<void> {
+    this.loggedOut = true;
   }
 
   async sendMessage(chatId: string, content: string): Promise<unknown> {

@@ -38,6 +38,10 @@ export interface WhatsAppClientPort {
   sendMessage(chatId: string, content: string): Promise<unknown>;
   /** A received message again, by its serialised id, to download its media for staff. */
   getMessageById(messageId: string): Promise<Pick<WAWebJS.Message, "hasMedia" | "downloadMedia">>;
+  /** Unlinks this device on WhatsApp's side and deletes the saved session: the next start pairs anew. */
+  logout(): Promise<void>;
+  /** Who is linked, once ready: on server `c.us`, `wid.user` is the linked number (on `lid`, an alias). */
+  readonly info?: { wid?: { user?: string; server?: string } };
   destroy(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 // whatsapp-web.js is CommonJS (`module.exports = { Client, LocalAuth, … }`, typed with `export =`):
 // from ESM, take the default import and destructure; type names come through a type-only import.
@@ -45,6 +46,19 @@ export function createWhatsAppClient(options: WhatsAppClientOptions): WhatsAppCl
   });
 }
 
+/**
+ * Where LocalAuth keeps the paired session (its Chromium profile), named as LocalAuth names it:
+ * removing it means the next start pairs again from scratch.
+ */
+export function savedSessionDir(options: Pick<WhatsAppClientOptions, "dataDir" | "clientId">): string {
+  return join(options.dataDir, options.clientId ? `session-${options.clientId}` : "session");
+}
+
+/** Forgets the paired session on this machine; the page cache (web-cache) stays, it holds nobody's login. */
+export async function removeSavedSession(options: Pick<WhatsAppClientOptions, "dataDir" | "clientId">): Promise<void> {
+  await rm(savedSessionDir(options), { recursive: true, force: true, maxRetries: 4 });
+}
+
 /** Chromium's network error codes that mean "this machine cannot reach the site". */
 const NETWORK_ERROR =
   /net::ERR_(NAME_NOT_RESOLVED|INTERNET_DISCONNECTED|NAME_RESOLUTION_FAILED|CONNECTION_[A-Z_]+|ADDRESS_UNREACHABLE|NETWORK_[A-Z_]+|TIMED_OUT|PROXY_[A-Z_]+|TUNNEL_CONNECTION_FAILED|SSL_[A-Z_]+|CERT_[A-Z_]+)/;
@@ -55,6 +69,30 @@ const firstLine = (text: string): string =>
     .map((line) => line.replace(/\s+/g, " ").trim())
     .find((line) => line.length > 0) ?? "";
 
+const NO_BROWSER = /Browser was not found at the configured executablePath|spawn \S+ ENOENT|Could not find Chrome/i;
+const BROWSER_BUSY = /The browser is already running for/i;
+const BROWSER_FAILED = /Failed to launch the browser process|while waiting for the WS endpoint/i;
+/** A "disconnected" reason: the library's WAState names, or LOGOUT / NAVIGATION. */
+const DISCONNECT_REASON = /^[A-Z_]+$/;
+const TIMED_OUT = /timed? ?out|timeout/i;
+
+/** What kind of trouble a failed start was, for whoever must act on it (the office or the operator). */
+export type StartFailureKind = "browser" | "busy" | "network" | "disconnected" | "timeout" | "other";
+
+/** The kind of a start failure, read the same way as describeStartFailure reads it. */
+export function startFailureKind(error: unknown): StartFailureKind {
+  const message = error instanceof Error ? error.message : String(error);
+  const name = error instanceof Error ? error.name : "";
+  if (NO_BROWSER.test(message)) return "browser";
+  // Before a failed launch: Chromium reports a busy profile as a launch that failed.
+  if (BROWSER_BUSY.test(message)) return "busy";
+  if (BROWSER_FAILED.test(message)) return "browser";
+  if (NETWORK_ERROR.test(message)) return "network";
+  if (DISCONNECT_REASON.test(message)) return "disconnected";
+  if (name === "TimeoutError" || TIMED_OUT.test(message)) return "timeout";
+  return "other";
+}
+
 /**
  * One line an operator can act on, for a WhatsApp start that failed: initialize() rejected, or
  * the client emitted "auth_failure" (a message) or "disconnected" (a reason such as "LOGOUT").
@@ -63,26 +101,25 @@ export function describeStartFailure(error: unknown, chromiumPath: string): stri
   const message = error instanceof Error ? error.message : String(error);
   const name = error instanceof Error ? error.name : "";
 
-  if (/Browser was not found at the configured executablePath|spawn \S+ ENOENT|Could not find Chrome/i.test(message)) {
+  if (NO_BROWSER.test(message)) {
     return existsSync(chromiumPath)
       ? `WhatsApp: Chromium at ${chromiumPath} could not be run (${firstLine(message)}); check CHROMIUM_PATH.`
       : `WhatsApp: no Chromium at ${chromiumPath}; install Debian's chromium package or set CHROMIUM_PATH.`;
   }
-  if (/The browser is already running for/i.test(message)) {
+  if (BROWSER_BUSY.test(message)) {
     return "WhatsApp: another Chromium is already using this session's data dir (WHATSAPP_DATA_DIR); stop the other instance of Puente first.";
   }
-  if (/Failed to launch the browser process|while waiting for the WS endpoint/i.test(message)) {
+  if (BROWSER_FAILED.test(message)) {
     return `WhatsApp: Chromium at ${chromiumPath} failed to start (${firstLine(message)}); check CHROMIUM_PATH and that Chromium runs on this machine.`;
   }
   const network = NETWORK_ERROR.exec(message);
   if (network) {
     return `WhatsApp Web (https://web.whatsapp.com) could not be reached: ${network[0]}; check this machine's network, DNS or proxy.`;
   }
-  // A "disconnected" reason: the library's WAState names, or LOGOUT / NAVIGATION.
-  if (/^[A-Z_]+$/.test(message)) {
+  if (DISCONNECT_REASON.test(message)) {
     return `WhatsApp Web disconnected (${message}); if the phone unlinked this device, delete the session in WHATSAPP_DATA_DIR and pair again by QR.`;
   }
-  if (name === "TimeoutError" || /timed? ?out|timeout/i.test(message)) {
+  if (name === "TimeoutError" || TIMED_OUT.test(message)) {
     return `WhatsApp Web did not load in time (${firstLine(message)}); check this machine's network, or retry.`;
   }
   // An "auth_failure" message, or anything else the page reported.

@@ -7,7 +7,8 @@ import type { KeyValueStore } from "../../core/store/keyvalue.js";
 import { type Lease, LeaseKeeper } from "../../core/store/lease.js";
 import type { Channel, Receiver } from "../port.js";
 import { WhatsAppChannel, type WhatsAppClientPort } from "./channel.js";
-import { createWhatsAppClient, describeStartFailure } from "./client.js";
+import { createWhatsAppClient, describeStartFailure, removeSavedSession, startFailureKind } from "./client.js";
+import type { HeldLinkState, LinkFailure, RelinkRequest, WhatsAppLinkBoard } from "./link.js";
 
 export interface WhatsAppRunOptions {
   dataDir: string;
@@ -28,11 +29,20 @@ export interface WhatsAppRunOptions {
    * once the number is ready here, stopped when this replica lets it go.
    */
   whileReady?: (channel: WhatsAppChannel) => () => Promise<void>;
+  /**
+   * Where this replica, while it holds the number, tells the staff dashboard how the link goes
+   * (on every replica) and hears when staff ask to link again.
+   */
+  link?: WhatsAppLinkBoard;
 }
 
 export const LEASE_TTL_MS = 30_000;
 const FIRST_RETRY_MS = 5_000;
 const LONGEST_RETRY_MS = 5 * 60_000;
+/** Unlinking asks the WhatsApp Web page; a page that hangs must not hold up a fresh pairing. */
+const LOGOUT_WAIT_MS = 15_000;
+/** Disconnect reasons that mean the phone removed this device from its linked devices. */
+const UNLINKED_FROM_PHONE = new Set(["LOGOUT", "UNPAIRED", "UNPAIRED_IDLE"]);
 
 /**
  * Runs the office's WhatsApp number where this replica holds its lease, and only there. A start
@@ -48,6 +58,13 @@ export class WhatsAppRunner implements Channel {
   #stopWork: (() => Promise<void>) | undefined;
   #retry: NodeJS.Timeout | undefined;
   #delayMs = FIRST_RETRY_MS;
+  /** What this replica, while holding the number, says about the link. */
+  #link: HeldLinkState = starting();
+  #linkTimer: NodeJS.Timeout | undefined;
+  #round: Promise<void> | undefined;
+  #stopped = false;
+  /** So a Redis that stays down is logged once, not on every round. */
+  #publishFailing = false;
 
   constructor(private readonly options: WhatsAppRunOptions) {
     this.#keeper = new LeaseKeeper(options.lease, {
@@ -77,6 +94,7 @@ export class WhatsAppRunner implements Channel {
   /** Starts trying for the number in the background: a browser and a pairing never hold up the rest. */
   async start(): Promise<void> {
     this.#keeper.start();
+    this.#scheduleRound();
   }
 
   async send(chatId: string, messages: OutboundMessage[], language?: Language): Promise<boolean> {
@@ -85,32 +103,115 @@ export class WhatsAppRunner implements Channel {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#linkTimer);
+    await this.#round;
+    // While the lease is still ours, so no next holder can have written its own state yet.
+    if (this.#keeper.holding) await this.options.link?.withdraw(this.options.lease.holder).catch(() => undefined);
     await this.#keeper.stop();
     await this.#close();
   }
 
   async #open(): Promise<void> {
+    // Already open: a retry and a request to link again may both reopen; one browser is enough.
+    if (this.#client) return;
     const { logger } = this.options;
     const client = this.options.makeClient?.() ?? createWhatsAppClient(this.options);
     const channel = new WhatsAppChannel({ ...this.options, client });
     this.#client = client;
     this.#channel = channel;
+    this.#show(client, starting());
     client.on("qr", (qr) => qrcode.generate(qr, { small: true }));
     // The code is what the office types on its phone: shown on the terminal, like the QR, not logged.
     client.on("code", (code) => process.stdout.write(`WhatsApp pairing code: ${code}\n`));
+    client.on("qr", (qr) => this.#show(client, { state: "waiting", at: now(), qr }));
+    client.on("code", (code) => this.#show(client, { state: "waiting", at: now(), code }));
     client.on("ready", () => {
+      // A session closed meanwhile (lease lost, linked again) must not start work nobody stops.
+      if (this.#client !== client) return;
       this.#delayMs = FIRST_RETRY_MS;
       this.#ready = channel;
       this.#stopWork = this.options.whileReady?.(channel);
+      this.#show(client, linked(client));
     });
-    client.on("disconnected", () => this.#again());
-    client.on("auth_failure", () => this.#again());
+    client.on("disconnected", (reason) =>
+      this.#fail(client, UNLINKED_FROM_PHONE.has(reason) ? "logged-out" : "disconnected"),
+    );
+    client.on("auth_failure", () => this.#fail(client, "auth"));
     try {
       await channel.start();
     } catch (error) {
+      // Closed while starting: the close made it fail, there is nothing to retry.
+      if (this.#client !== client) return;
       logger.error(describeStartFailure(error, this.options.chromiumPath));
-      this.#again();
+      this.#fail(client, startFailureKind(error));
     }
+  }
+
+  /** The session failed: says why on the dashboard and tries again later. */
+  #fail(client: WhatsAppClientPort, reason: LinkFailure): void {
+    if (this.#client !== client) return;
+    this.#show(client, { state: "failed", at: now(), reason });
+    this.#again();
+  }
+
+  /** A new state of the current session, written at once; an old session's events are ignored. */
+  #show(client: WhatsAppClientPort, state: HeldLinkState): void {
+    if (this.#client !== client) return;
+    this.#link = state;
+    void this.#publish();
+  }
+
+  async #publish(): Promise<void> {
+    const { link, lease, logger } = this.options;
+    if (!link || this.#stopped || !this.#keeper.holding) return;
+    try {
+      await link.publish(lease.holder, this.#link);
+      this.#publishFailing = false;
+    } catch (error) {
+      if (!this.#publishFailing) logger.warn({ err: (error as Error).message }, "whatsapp: link state not written");
+      this.#publishFailing = true;
+    }
+  }
+
+  /** Rounds at the lease's pace, on their own timer: the keeper knows nothing of the dashboard. */
+  #scheduleRound(): void {
+    const link = this.options.link;
+    if (!link || this.#stopped) return;
+    this.#linkTimer = setTimeout(() => {
+      this.#round = this.#linkRound(link).finally(() => {
+        this.#round = undefined;
+        this.#scheduleRound();
+      });
+    }, link.everyMs).unref();
+  }
+
+  /** Writes the state again (so it lasts while this replica lives) and links again if staff asked. */
+  async #linkRound(link: WhatsAppLinkBoard): Promise<void> {
+    if (!this.#keeper.holding) return;
+    await this.#publish();
+    let request: RelinkRequest | undefined;
+    try {
+      request = await link.takeRelink();
+    } catch (error) {
+      this.options.logger.warn({ err: (error as Error).message }, "whatsapp: could not read a request to link again");
+      return;
+    }
+    if (request && this.#keeper.holding) await this.#relink();
+  }
+
+  /**
+   * Unlinks this device and forgets its saved session, then starts a fresh pairing at once: its
+   * QR (or code) then shows on the dashboard. Who asked is in the staff audit log.
+   */
+  async #relink(): Promise<void> {
+    this.options.logger.warn("whatsapp: staff asked to link the number again; unlinking this device");
+    this.#link = starting();
+    await this.#publish();
+    await this.#close(true);
+    this.#delayMs = FIRST_RETRY_MS;
+    // Not awaited: a browser start must not hold up the rounds that keep the state fresh.
+    if (this.#keeper.holding && !this.#stopped) void this.#open();
   }
 
   /** Closes this session and opens a new one after a pause that doubles up to five minutes. */
@@ -126,7 +227,8 @@ export class WhatsAppRunner implements Channel {
     this.#retry.unref();
   }
 
-  async #close(): Promise<void> {
+  /** Closes this session; `forget` also unlinks it on WhatsApp's side and deletes it from disk. */
+  async #close(forget = false): Promise<void> {
     clearTimeout(this.#retry);
     this.#retry = undefined;
     const client = this.#client;
@@ -136,6 +238,41 @@ export class WhatsAppRunner implements Channel {
     this.#ready = undefined;
     this.#stopWork = undefined;
     await stopWork?.().catch(() => undefined);
+    const { logger } = this.options;
+    if (forget && client) {
+      // A session never paired, or a page that did not load, cannot unlink: it is forgotten below anyway.
+      await within(client.logout(), LOGOUT_WAIT_MS).catch((error: unknown) =>
+        logger.warn({ err: (error as Error).message }, "whatsapp: could not unlink on WhatsApp's side"),
+      );
+    }
     await client?.destroy().catch(() => undefined);
+    if (forget) {
+      await removeSavedSession(this.options).catch((error: unknown) =>
+        logger.error({ err: (error as Error).message }, "whatsapp: the saved session could not be deleted"),
+      );
+    }
   }
+}
+
+const now = (): string => new Date().toISOString();
+
+function starting(): HeldLinkState {
+  return { state: "starting", at: now() };
+}
+
+/** Linked, with at most the last four digits of the number (none when WhatsApp gave an alias, not the number). */
+function linked(client: WhatsAppClientPort): HeldLinkState {
+  const wid = client.info?.wid;
+  const number = wid?.server === "c.us" ? wid.user : undefined;
+  const lastDigits = number && /^\d+$/.test(number) ? number.slice(-4) : undefined;
+  return { state: "linked", since: now(), ...(lastDigits ? { lastDigits } : {}) };
+}
+
+/** The work's outcome, or a rejection once it has taken longer than `ms`. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

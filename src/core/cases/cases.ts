@@ -203,8 +203,12 @@ export class Cases {
     });
   }
 
-  /** A staff member writes to the person; an open case is taken by whoever writes first. */
-  async reply(ref: CaseRef, by: StaffRef, text: string, shareName: boolean): Promise<Outcome> {
+  /**
+   * A staff member writes to the person; an open case is taken by whoever writes first. A reply
+   * written elsewhere than the staff group (the dashboard) is echoed to the group (`echo`), so
+   * the group's thread stays the whole conversation.
+   */
+  async reply(ref: CaseRef, by: StaffRef, text: string, shareName: boolean, echo = false): Promise<Outcome> {
     const at = this.#now();
     return this.#change(ref, (current, revision) => {
       if (current.status === "closed") return { ok: false, why: "closed" };
@@ -216,6 +220,7 @@ export class Cases {
       effects.push(
         { kind: "audit", entry: { id: entryId, at: at.toISOString(), by, action: "replied" }, revision },
         this.#personJob(next, { kind: "staff-message", id: entryId, caseId: next.id, lng: next.lng, text }),
+        ...(echo ? this.#staffJob(next, { type: "relay", caseId: next.id, entryId }, entryId) : []),
       );
       return {
         ok: true,

@@ -8,6 +8,7 @@ import type { Conversation } from "./conversation.js";
 import { type Effect, type EffectRunner, effectListSchema } from "./effects.js";
 import type { CaseEvent } from "./events.js";
 import { type Address, type InboundMessage, inboundMessageSchema, type OutboundMessage } from "./messages.js";
+import { type EngineObserver, pushedMessages, type ReplyKind, replyKind, secondsSince } from "./observer.js";
 import { type Session, sessionSchema } from "./session.js";
 import type { Turn, TurnContext } from "./turn.js";
 
@@ -29,6 +30,8 @@ export interface EngineOptions {
   defaultLanguage: Language;
   logger: Logger;
   now?: () => Date;
+  /** Counts messages, replies and latency (the runtime's metrics); nothing when absent. */
+  observer?: EngineObserver;
 }
 
 /** What the engine answers to one inbound message. */
@@ -81,6 +84,19 @@ export class Engine {
   }
 
   async handle(raw: InboundMessage): Promise<Reply> {
+    const started = performance.now();
+    const { observer } = this.options;
+    try {
+      const [reply, kind] = await this.#handle(raw);
+      observer?.handled(raw.channel, kind, reply.messages.length, secondsSince(started));
+      return reply;
+    } catch (error) {
+      observer?.failed(raw.channel, secondsSince(started));
+      throw error;
+    }
+  }
+
+  async #handle(raw: InboundMessage): Promise<[Reply, ReplyKind]> {
     const inbound = inboundMessageSchema.parse(raw);
     const sender = { channel: inbound.channel, chatId: inbound.chatId };
     const key = this.chatKey(inbound.channel, inbound.chatId);
@@ -88,7 +104,8 @@ export class Engine {
       const turn = await this.#serial(key, () =>
         this.#apply(key, sender, (session, ctx) => this.options.conversation.step(session, inbound, ctx)),
       );
-      if (turn) return { messages: turn.messages, language: turn.session?.lng, applied: turn.changed };
+      if (turn)
+        return [{ messages: turn.messages, language: turn.session?.lng, applied: turn.changed }, replyKind(turn)];
       this.options.logger.warn(
         { chat: key },
         "session kept changing under this message; asked the person to try again",
@@ -100,7 +117,7 @@ export class Engine {
         "session store unavailable; asked the person to try again",
       );
     }
-    return { messages: [this.#tryAgain(inbound.languageCode)], language: undefined, applied: false };
+    return [{ messages: [this.#tryAgain(inbound.languageCode)], language: undefined, applied: false }, "try-again"];
   }
 
   /**
@@ -113,6 +130,8 @@ export class Engine {
       this.#apply(key, address, (session, ctx) => this.options.conversation.event(session, event, ctx)),
     );
     if (!turn) throw new StoreUnavailableError("the session kept changing; the event will be tried again");
+    const pushed = pushedMessages(turn);
+    if (pushed > 0) this.options.observer?.pushed(address.channel, pushed);
   }
 
   /**

@@ -16,6 +16,8 @@ export interface CaseIndex {
   due(list: CaseList, upTo: number, limit: number): Promise<string[]>;
   /** Cases of a list, highest score first. */
   latest(list: CaseList, limit: number): Promise<string[]>;
+  /** How many cases a list holds now (for metrics: read when they are scraped). */
+  count(list: CaseList): Promise<number>;
   /** Appends an entry to a case's log; an entry with the same id and text is kept once. */
   append(log: CaseLog, caseId: string, entry: string, score: number): Promise<void>;
   /** A log's entries, oldest first, at most `limit` of the newest. */

@@ -15,6 +15,8 @@ export interface JobQueue {
   failed(queue: QueueName, limit: number): Promise<FailedJob[]>;
   /** Tries a failed job again; false when there is no such failed job. */
   retry(queue: QueueName, id: string): Promise<boolean>;
+  /** How many jobs of a queue are in each state now: for metrics, read when they are scraped. */
+  counts(queue: QueueName): Promise<QueueCounts>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,17 @@ export interface JobInfo {
   attempt: number;
   /** Whether this is the last try: a failure now is final. */
   last: boolean;
+}
+
+/** A queue's jobs by state; a queue's depth is `waiting + delayed + active`. */
+export interface QueueCounts {
+  /** Ready to run, nobody running them yet. */
+  waiting: number;
+  /** Waiting for their time: a delay, or the backoff before another try. */
+  delayed: number;
+  active: number;
+  /** Failed their last try and kept, to be retried by hand. */
+  failed: number;
 }
 
 export interface JobWorker {

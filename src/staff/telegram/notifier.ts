@@ -92,7 +92,11 @@ export class StaffGroupNotifier {
     const entry = current && (await cases.transcribed(current.id, job.entryId));
     if (!current || !entry) return;
     if (entry.text !== undefined) {
-      await this.#say(current, staffText(texts, "relay", { code: current.code, text: entry.text }));
+      const said =
+        entry.from === "person"
+          ? staffText(texts, "relay", { code: current.code, text: entry.text })
+          : staffText(texts, "relayStaff", { code: current.code, name: entry.from.name, text: entry.text });
+      await this.#say(current, said);
       return;
     }
     const contact = cases.contact(current);

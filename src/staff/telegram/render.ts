@@ -2,6 +2,7 @@ import type { InlineKeyboardMarkup } from "grammy/types";
 import type { Case } from "../../core/cases/case.js";
 import type { Texts } from "../../core/i18n/texts.js";
 import type { Office } from "../../core/office/office.js";
+import { officeTime } from "../time.js";
 
 /** Staff read Spanish: every staff-facing text is `locales/es/staff.json`. */
 export function staffText(texts: Texts, key: string, values?: Record<string, string | number>): string {
@@ -20,13 +21,6 @@ export const staffTokens = {
 export function readStaffToken(data: string): { action: "claim" | "close"; caseId: string } | undefined {
   const match = /^k:(claim|close):([A-Za-z0-9-]{1,40})$/.exec(data);
   return match ? { action: match[1] as "claim" | "close", caseId: match[2] ?? "" } : undefined;
-}
-
-/** "25/11 14:32" in the office's time zone. */
-export function officeTime(office: Office, iso: string, withDay = true): string {
-  const moment = office.local(new Date(iso));
-  const [, month, day] = moment.date.split("-");
-  return withDay ? `${day}/${month} ${moment.time}` : moment.time;
 }
 
 /** A case as the staff group sees it: who, what, where it stands; buttons while it is not closed. */

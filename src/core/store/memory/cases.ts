@@ -39,6 +39,10 @@ export class MemoryCaseIndex implements CaseIndex {
       .map(([caseId]) => caseId);
   }
 
+  async count(list: CaseList): Promise<number> {
+    return this.#lists.get(list)?.size ?? 0;
+  }
+
   async append(log: CaseLog, caseId: string, entry: string, score: number): Promise<void> {
     const key = `${log}:${caseId}`;
     const entries = this.#logs.get(key) ?? new Map<string, number>();

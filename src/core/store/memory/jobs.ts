@@ -4,6 +4,7 @@ import {
   type JobInfo,
   type JobQueue,
   type JobWorker,
+  type QueueCounts,
   type QueueName,
   type QueuePolicy,
 } from "../jobs.js";
@@ -83,6 +84,13 @@ export class MemoryJobQueue implements JobQueue {
     state.waiting.push({ ...failed.job, tries: 0, readyAt: Date.now() });
     this.#pump(queue);
     return true;
+  }
+
+  async counts(queue: QueueName): Promise<QueueCounts> {
+    const state = this.#state(queue);
+    const now = Date.now();
+    const delayed = state.waiting.filter((job) => job.readyAt > now).length;
+    return { waiting: state.waiting.length - delayed, delayed, active: state.running, failed: state.failed.size };
   }
 
   async close(): Promise<void> {

@@ -38,6 +38,10 @@ export class RedisCaseIndex implements CaseIndex {
     return call(() => this.redis.zrevrange(this.#list(list), 0, limit - 1));
   }
 
+  async count(list: CaseList): Promise<number> {
+    return call(() => this.redis.zcard(this.#list(list)));
+  }
+
   async append(log: CaseLog, caseId: string, entry: string, score: number): Promise<void> {
     await call(() => this.redis.zadd(this.#log(log, caseId), score, entry));
   }

@@ -6,6 +6,7 @@ import {
   type JobInfo,
   type JobQueue,
   type JobWorker,
+  type QueueCounts,
   type QueueName,
   type QueuePolicy,
 } from "../jobs.js";
@@ -112,6 +113,20 @@ export class BullJobQueue implements JobQueue {
     if (!job || !(await job.isFailed())) return false;
     await call(() => job.retry("failed"));
     return true;
+  }
+
+  async counts(queue: QueueName): Promise<QueueCounts> {
+    const counts = await call(() =>
+      this.#queue(queue).getJobCounts("waiting", "prioritized", "delayed", "active", "failed"),
+    );
+    const count = (state: string) => counts[state] ?? 0;
+    return {
+      // Prioritized jobs wait too, only in a list of their own (this program sets no priority, yet).
+      waiting: count("waiting") + count("prioritized"),
+      delayed: count("delayed"),
+      active: count("active"),
+      failed: count("failed"),
+    };
   }
 
   async close(): Promise<void> {
