@@ -355,7 +355,7 @@ export async function startPuente(config: Config, logger: Logger, options: Start
   });
   if (!cases)
     logger.info(
-      "hand-off to staff is off: set STAFF_TELEGRAM_CHAT_ID or STAFF_WEBHOOK_URL (and CONTACT_KEY) to turn it on",
+      "hand-off to staff is off: set CONTACT_KEY (openssl rand -hex 32) for cases in the staff dashboard, and STAFF_TELEGRAM_CHAT_ID or STAFF_WEBHOOK_URL to be told of them elsewhere",
     );
   logger.info({ port, flows: [...flows.keys()] }, `web chat on http://localhost:${port}/`);
   if (staff)

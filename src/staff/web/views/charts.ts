@@ -106,11 +106,12 @@ ${drawn}<text x="${layout.barX + length + PAD}" y="${textY}">${bar.text}</text>
 
 function svg(id: string, title: string, description: string, height: number, body: readonly Markup[]): Markup {
   const tall = Math.max(height, ROW);
-  return html`<svg class="chart" role="img" aria-labelledby="${id}-title ${id}-desc" viewBox="0 0 ${WIDTH} ${tall}" width="100%" font-family="system-ui, Arial, sans-serif" font-size="${FONT_SIZE}" fill="#1b1f23" xmlns="http://www.w3.org/2000/svg">
+  // The wrapper scrolls sideways on a phone, so the chart keeps a readable size instead of shrinking.
+  return html`<div class="chart-wrap"><svg class="chart" role="img" aria-labelledby="${id}-title ${id}-desc" viewBox="0 0 ${WIDTH} ${tall}" width="100%" font-family="system-ui, Arial, sans-serif" font-size="${FONT_SIZE}" fill="#1b1f23" xmlns="http://www.w3.org/2000/svg">
 <title id="${id}-title">${title}</title>
 <desc id="${id}-desc">${description}</desc>
 ${body}
-</svg>`;
+</svg></div>`;
 }
 
 function describe(bars: readonly ChartBar[]): string {
