@@ -26,6 +26,8 @@ export const staffQuestionSchema = z.object({
   inFlow: z.boolean(),
   /** Choice and multiple choice: the flow's options in order, then ids only older responses hold. */
   options: z.array(staffOptionSchema),
+  /** A number with bands: each band's highest value and its label, the last open-ended. */
+  bands: z.array(z.object({ upTo: z.number(), label: z.string() })).optional(),
 });
 export type StaffQuestion = z.infer<typeof staffQuestionSchema>;
 
@@ -58,6 +60,17 @@ function fromStep(flow: Flow, texts: Texts, step: QuestionStep, responses: reado
   const keys = flow.texts.get(step.id);
   const label = keys ? texts.t("es", keys.short) : step.id;
   const skippable = step.skippable || wasSkipped(step.id, responses);
+  if (step.kind === "number" && step.bands) {
+    return {
+      id: step.id,
+      kind: step.kind,
+      label,
+      skippable,
+      inFlow: true,
+      options: [],
+      bands: bandsOf(step.min, step.bands),
+    };
+  }
   if (step.kind !== "choice" && step.kind !== "multichoice") {
     return { id: step.id, kind: step.kind, label, skippable, inFlow: true, options: [] };
   }
@@ -139,4 +152,20 @@ export function asList(answer: Answer | undefined): string[] {
 
 export function optionLabel(question: StaffQuestion, optionId: string): string {
   return question.options.find((option) => option.id === optionId)?.label ?? optionId;
+}
+
+/** [1, 2, 4, 6] from 1: "1", "2", "3-4", "5-6", "7+". */
+function bandsOf(min: number, ends: readonly number[]): Array<{ upTo: number; label: string }> {
+  let lower = min;
+  const bands = ends.map((upTo) => {
+    const label = lower >= upTo ? String(upTo) : `${lower}-${upTo}`;
+    lower = upTo + 1;
+    return { upTo, label };
+  });
+  return [...bands, { upTo: Number.POSITIVE_INFINITY, label: `${lower}+` }];
+}
+
+/** The band a number falls in. */
+export function bandOf(bands: ReadonlyArray<{ upTo: number; label: string }>, value: number): string {
+  return bands.find((band) => value <= band.upTo)?.label ?? String(value);
 }

@@ -67,6 +67,8 @@ export class StaffService {
       delimiter: request.delimiter,
       range: request.range,
       exportedOn: officeDay(this.options.now?.() ?? new Date()),
+      // Rows that cannot point at one family: there is no way to ask for exact ones.
+      privacy: "coarse",
     });
     if (by && this.options.audit) {
       const dates = [request.range.from, request.range.to].filter(Boolean).join("..");

@@ -87,6 +87,17 @@ export const numberStepSchema = z.strictObject({
   kind: z.literal("number"),
   min: z.number().int(),
   max: z.number().int(),
+  /**
+   * Upper ends of the bands that row-level exports write instead of the number, so a large family
+   * is not named by its exact size: [1, 2, 4, 6] gives 1, 2, 3-4, 5-6, 7+.
+   */
+  bands: z
+    .array(z.number().int())
+    .min(1)
+    .refine((ends) => ends.every((end, at) => at === 0 || end > (ends[at - 1] ?? end)), {
+      message: "must go up: each end larger than the one before",
+    })
+    .optional(),
 });
 export const textStepSchema = z.strictObject({
   ...questionBase,

@@ -2,9 +2,11 @@ import { z } from "zod";
 import type { Flow } from "../../core/flows/compile.js";
 import type { Texts } from "../../core/i18n/texts.js";
 import type { StoredResponse } from "../../core/store/responses.js";
+import { answerWords } from "../questions.js";
 import { type CsvDelimiter, toCsv } from "./csv.js";
 import { toJson } from "./json.js";
-import { buildTable, type DateRange, withinDates } from "./table.js";
+import { type CoarseWords, coarsen, type RowPrivacy } from "./privacy.js";
+import { buildTable, type DateRange, type ValueMode, withinDates } from "./table.js";
 
 export const exportFormatSchema = z.enum(["csv", "xlsx", "json"]);
 export type ExportFormat = z.infer<typeof exportFormatSchema>;
@@ -20,6 +22,8 @@ export interface ExportRequest {
   range: DateRange;
   /** The export's own date, YYYY-MM-DD, for the XLSX "Acerca de" sheet. */
   exportedOn: string;
+  /** `coarse` for every download staff make (see privacy.ts); `exact` only to test the writers. */
+  privacy: RowPrivacy;
 }
 
 export interface ExportResult {
@@ -31,7 +35,9 @@ export interface ExportResult {
 export async function exportResponses(request: ExportRequest): Promise<ExportResult> {
   const { flow, texts, format, range } = request;
   const responses = withinDates(request.responses, range);
-  const table = buildTable(flow, texts, responses, request.codes ? "codes" : "labels", request.responses);
+  const mode = request.codes ? "codes" : "labels";
+  const built = buildTable(flow, texts, responses, mode, request.responses);
+  const table = request.privacy === "coarse" ? coarsen(built, coarseWords(texts, mode)) : built;
   const count = responses.length;
   if (format === "csv") return { body: toCsv(table, request.delimiter), count };
   if (format === "json") return { body: toJson(table), count };
@@ -56,4 +62,17 @@ const OFFICE_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Santiag
 
 export function officeDay(at: Date = new Date()): string {
   return OFFICE_DAY.format(at);
+}
+
+/** How merged rare values are written: Spanish words for people, plain codes for software. */
+function coarseWords(texts: Texts, mode: ValueMode): CoarseWords {
+  const staff = (key: string, values?: Record<string, string>) => texts.t("es", `staff:export.${key}`, values);
+  if (mode === "codes")
+    return { other: "other", otherOptions: (question) => `${question}: other`, ticked: 1, unticked: 0 };
+  return {
+    other: staff("other"),
+    otherOptions: (question) => staff("otherOptions", { question }),
+    ticked: answerWords(texts).yes,
+    unticked: "",
+  };
 }

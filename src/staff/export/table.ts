@@ -11,6 +11,7 @@ import {
   type StaffQuestion,
   staffQuestions,
 } from "../questions.js";
+import type { ColumnRole, RoledTable } from "./privacy.js";
 
 /**
  * Responses as a table staff can open: one row per response, fixed columns first, then one column
@@ -39,15 +40,20 @@ export type ValueMode = z.infer<typeof valueModeSchema>;
 export const SKIPPED_CODE = "NA";
 
 interface ColumnSpec extends ExportColumn {
+  role: ColumnRole;
+  /** A number's bands, written instead of the number in coarse rows. */
+  bands?: StaffQuestion["bands"];
+  /** For a multiple choice's option column: its question. */
+  group?: { question: string; header: string };
   value(response: StoredResponse): Cell;
 }
 
 const META_COLUMNS: ColumnSpec[] = [
-  { id: "id", header: "id", value: (response) => response.id },
-  { id: "date", header: "date", value: (response) => response.date },
-  { id: "version", header: "version", value: (response) => response.version },
-  { id: "language", header: "language", value: (response) => response.lng },
-  { id: "channel", header: "channel", value: (response) => response.channel },
+  { id: "id", header: "id", role: "id", value: (response) => response.id },
+  { id: "date", header: "date", role: "day", value: (response) => response.date },
+  { id: "version", header: "version", role: "version", value: (response) => response.version },
+  { id: "language", header: "language", role: "category", value: (response) => response.lng },
+  { id: "channel", header: "channel", role: "category", value: (response) => response.channel },
 ];
 
 /**
@@ -60,7 +66,7 @@ export function buildTable(
   responses: readonly StoredResponse[],
   mode: ValueMode,
   everything: readonly StoredResponse[] = responses,
-): ExportTable {
+): RoledTable {
   const words = answerWords(texts);
   const specs = [
     ...META_COLUMNS,
@@ -71,6 +77,9 @@ export function buildTable(
   return {
     columns: columns.map(({ id, header }) => ({ id, header })),
     rows: responses.map((response) => columns.map((column) => column.value(response))),
+    roles: columns.map((column) => column.role),
+    bands: columns.map((column) => column.bands),
+    groups: columns.map((column) => column.group),
   };
 }
 
@@ -80,6 +89,7 @@ function outcomeColumns(texts: Texts, everything: readonly StoredResponse[], mod
   return benefits.map((benefit) => ({
     id: `outcome.${benefit}`,
     header: `resultado: ${benefit}`,
+    role: "category" as const,
     value: (response) => {
       const outcome = response.outcomes?.[benefit];
       if (!outcome) return null;
@@ -95,6 +105,8 @@ function questionColumns(question: StaffQuestion, mode: ValueMode, words: Answer
       return {
         id,
         header: `${question.label}: ${option.label} (${id})`,
+        role: "option" as const,
+        group: { question: question.id, header: question.label },
         value: (response) => optionCell(response.answers[question.id], option.id, mode, words),
       };
     });
@@ -103,7 +115,9 @@ function questionColumns(question: StaffQuestion, mode: ValueMode, words: Answer
     {
       id: question.id,
       header: question.label === question.id ? question.id : `${question.label} (${question.id})`,
+      role: question.kind === "text" ? "text" : "category",
       value: (response) => answerCell(question, response.answers[question.id], mode, words),
+      ...(question.bands ? { bands: question.bands } : {}),
     },
   ];
 }
