@@ -3,7 +3,7 @@ import type { WebReply } from "../src/channels/web/channel.js";
 import { lastPrompt } from "../src/core/engine/messages.js";
 import { type Puente, startPuente } from "../src/runtime/app.js";
 import { FAST_POLICIES, until } from "./support/handoff.js";
-import { dropPrefix, quiet, REDIS_URL, TEST_CONTACT_KEY, testConfig, testPrefix } from "./support/puente.js";
+import { CASES_ON, dropPrefix, quiet, REDIS_URL, TEST_CONTACT_KEY, testConfig, testPrefix } from "./support/puente.js";
 import { addAccount, StaffClient } from "./support/staff.js";
 import { WebChatClient } from "./support/web.js";
 
@@ -136,3 +136,47 @@ class EventReader {
     this.#abort.abort();
   }
 }
+
+describe("failed notifications on the dashboard", () => {
+  let puente: Puente;
+  let base: string;
+
+  beforeAll(async () => {
+    // The office's webhook points at a port nobody listens on: every delivery fails.
+    puente = await startPuente(testConfig({ ...CASES_ON, HTTP_PORT: "0", HTTP_HOST: "127.0.0.1" }), quiet, {
+      policies: FAST_POLICIES,
+    });
+    base = `http://127.0.0.1:${puente.port}`;
+  });
+  afterAll(() => puente?.close());
+
+  it("lists a notification that failed for good, with why, and tries it again by hand", async () => {
+    const t = (key: string) => puente.texts.t("es", key);
+    const person = new WebChatClient(base);
+    let reply: WebReply = await person.say("/persona");
+    for (const label of [t("persona:topic.options.housing"), t("common:answer.yes")]) {
+      const choice = lastPrompt(reply.messages)?.choices.find((c) => c.label === label);
+      reply = await person.say({ kind: "choice", token: choice?.token ?? "" });
+    }
+    await until(async () => (await puente.stores.jobs.failed("webhook", 10)).length > 0, "the webhook to fail", 30_000);
+
+    const staff = new StaffClient(`${base}/staff`);
+    const ana = await addAccount(puente.stores.accounts, "ana");
+    await staff.signIn(ana.name, ana.password);
+    const page = await staff.page("/notifications");
+    expect(page.html).toContain(t("staff:web.notifications.queues.webhook"));
+    const [failed] = await puente.stores.jobs.failed("webhook", 10);
+    expect(page.html).toContain(failed?.id ?? "none");
+    expect(page.html).toContain(">8<");
+
+    const retried = await staff.post("/notifications/retry", { queue: "webhook", id: failed?.id ?? "" });
+    expect(retried.headers.get("location")).toBe("/staff/notifications?result=retried");
+    expect((await puente.stores.jobs.failed("webhook", 10)).map((job) => job.id)).not.toContain(failed?.id);
+    const again = await staff.post("/notifications/retry", { queue: "webhook", id: "no-such-job" });
+    expect(again.headers.get("location")).toBe("/staff/notifications?result=gone");
+    const audit = await staff.page("/audit");
+    expect(audit.html).toContain(t("staff:web.audit.actions.notification-retried"));
+    // Tried again, it fails again for good: back on the list.
+    await until(async () => (await puente.stores.jobs.failed("webhook", 10)).length > 0, "the retry to fail", 30_000);
+  });
+});
