@@ -235,6 +235,19 @@ describe("sessions that end by themselves, and accounts from the command line", 
     }
   });
 
+  it("has no staff area at all with STAFF_ENABLED=false", async () => {
+    const off = await startPuente(
+      testConfig({ STAFF_ACCOUNTS_FILE: accountsFile, STAFF_ENABLED: "false", HTTP_PORT: "0", HTTP_HOST: "127.0.0.1" }),
+      quiet,
+    );
+    try {
+      for (const path of ["/staff/signin", "/staff/cases", "/staff/metrics"])
+        expect((await fetch(`http://127.0.0.1:${off.port}${path}`)).status, path).toBe(404);
+    } finally {
+      await off.close();
+    }
+  });
+
   it("ends a session once its time is over", async () => {
     const staff = await signedInAs(base, puente, "ines");
     expect((await staff.get("/cases")).status).toBe(200);
