@@ -32,7 +32,7 @@ const NAMES = ["alba", "bruno", "carmen", "dario", "elena", "fabio", "gloria", "
 /**
  * What a person means to answer, question by question, as typed text. Two questions in a row never
  * get the same text, so an answer taken for the next question shows in the stored response; and
- * every person has a household size of their own, with fewer minors in it.
+ * people differ from each other (the household's band among them).
  */
 function planFor(flow: Flow, n: number): Map<string, string> {
   const plan = new Map<string, string>();
@@ -45,14 +45,17 @@ function planFor(flow: Flow, n: number): Map<string, string> {
         if (text === previous) text = text === "1" ? "2" : "1";
         break;
       case "number":
-        text = step.id === "household_size" ? String(3 + n) : String(n % 3);
+        text = String(step.min + (n % (step.max - step.min + 1)));
         break;
       case "text":
         text = step.id === "comment" ? `comentario de ${NAMES[n]}` : `lugar de ${NAMES[n]}`;
         break;
       case "multichoice": {
-        const first = 1 + ((n + index) % 5);
-        text = `${first},${first + 5}`;
+        // Two options apart from each other, whatever the number of options.
+        const count = step.options.length;
+        const first = 1 + ((n + index) % count);
+        const second = 1 + ((first - 1 + Math.max(1, Math.floor(count / 2))) % count);
+        text = step.max >= 2 ? `${first},${second}` : String(first);
         break;
       }
       case "choice": {
@@ -134,6 +137,11 @@ describe("Puente through a faulty link to Redis", () => {
   const prefix = testPrefix("redis-faults");
   let puente: Puente;
   let flow: Flow;
+  /** The option id a typed position stands for at the household's question: what the session holds. */
+  const bandOf = (position: string) => {
+    const step = flow.step("household_band");
+    return (step && "options" in step ? step.options[Number(position) - 1]?.id : undefined) ?? "?";
+  };
   const t = (key: string) => puente.texts.t("es", key);
   const url = () => `http://127.0.0.1:${puente.port}`;
 
@@ -297,21 +305,21 @@ describe("Puente through a faulty link to Redis", () => {
     const plan = planFor(flow, 0);
     const client = new WebChatClient(url(), { "x-forwarded-for": "10.0.1.1" });
     let reply = await client.say("/start consulta");
-    for (let count = 0; client.asked !== `${FLOW}/household_size`; count++) {
+    for (let count = 0; client.asked !== `${FLOW}/household_band`; count++) {
       if (count > 20) throw new Error(`never asked the household's size: ${client.asked}`);
       const prompt = lastPrompt(reply.messages);
       if (!prompt) throw new Error(`no question at ${client.asked}`);
       reply = await client.say(answerFor(client.asked?.replace(`${FLOW}/`, "") ?? "", prompt, plan, false));
     }
-    const size = plan.get("household_size") ?? "";
+    const size = plan.get("household_band") ?? "";
     // The write that takes the size reaches Redis only after the engine gave up on it.
-    const stalled = proxy.stallWhenSent(`"household_size":${size}`, STALL_MS);
+    const stalled = proxy.stallWhenSent(`"household_band":"${bandOf(size)}"`, STALL_MS);
     const first = await within(ANSWER_BOUND_MS, client.say(size), "the household's size");
     expect(first.messages.map((message) => message.text)).toEqual([t("common:error.tryAgain")]);
     await stalled;
     const again = await within(ANSWER_BOUND_MS, client.say(size), "the size typed again");
     expect(again.messages[0]?.text).toBe(t("common:repeat"));
-    expect(again.asked).toBe(`${FLOW}/household_minors`);
+    expect(again.asked).toBe(`${FLOW}/minors_band`);
   });
 
   it("keeps the household's size when its write is acknowledged late, on Telegram, even while what was shown cannot be read", async () => {
@@ -325,14 +333,14 @@ describe("Puente through a faulty link to Redis", () => {
       return telegramReply(chatId, from, JSON.stringify(text));
     };
     let asked = askedOn((await say("/start consulta")).at(-1));
-    for (let count = 0; asked !== "household_size"; count++) {
+    for (let count = 0; asked !== "household_band"; count++) {
       if (count > 20) throw new Error(`never asked the household's size: ${asked}`);
       asked = askedOn((await say(plan.get(asked ?? "") ?? "")).at(-1));
     }
-    const size = plan.get("household_size") ?? "";
+    const size = plan.get("household_band") ?? "";
     // Long enough that a retry sent at once finds Redis still away for the note of what was
     // shown (Telegram keeps it there), but back for the session just after.
-    const stalled = proxy.stallWhenSent(`"household_size":${size}`, 8_000);
+    const stalled = proxy.stallWhenSent(`"household_band":"${bandOf(size)}"`, 8_000);
     const first = await say(size);
     expect(first.map((message) => message.text)).toEqual([t("common:error.tryAgain")]);
     let again = await say(size);
@@ -341,7 +349,7 @@ describe("Puente through a faulty link to Redis", () => {
       again = await say(size);
     }
     expect(again[0]?.text).toBe(t("common:repeat"));
-    expect(askedOn(again.at(-1))).toBe("household_minors");
+    expect(askedOn(again.at(-1))).toBe("minors_band");
     await stalled;
   });
 

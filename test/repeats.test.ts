@@ -56,7 +56,7 @@ describe("an answer tied to its question, in the engine", () => {
   it("takes a retry after a late write as a repeat: the next question is shown, not answered", async () => {
     let reply = await say({ kind: "text", text: "/start consulta" });
     // Yes to the consent, then the second option of every question before the household's.
-    for (let asked = 0; stepOf(reply.messages) !== "household_size"; asked++) {
+    for (let asked = 0; stepOf(reply.messages) !== "household_band"; asked++) {
       if (asked > 20) throw new Error("never asked the household's size");
       const options = lastPrompt(reply.messages)?.choices.filter((choice) => choice.role === "option") ?? [];
       const option = stepOf(reply.messages) === "consent" ? options[0] : (options[1] ?? options[0]);
@@ -64,15 +64,15 @@ describe("an answer tied to its question, in the engine", () => {
       reply = await say({ kind: "choice", token: option.token });
     }
     store.acknowledgeNextWriteLate();
-    const failed = await say({ kind: "text", text: "7" });
+    const failed = await say({ kind: "text", text: "3" });
     expect(failed.messages).toEqual([{ kind: "text", text: texts.t("es", "common:error.tryAgain") }]);
-    const retry = await say({ kind: "text", text: "7" });
+    const retry = await say({ kind: "text", text: "3" });
     expect(retry.applied).toBe(false);
     expect(retry.messages[0]).toEqual({ kind: "text", text: texts.t("es", "common:repeat") });
-    expect(stepOf(retry.messages)).toBe("household_minors");
+    expect(stepOf(retry.messages)).toBe("minors_band");
     const minors = await say({ kind: "text", text: "2" });
     expect(minors.applied).toBe(true);
-    expect(stepOf(minors.messages)).not.toBe("household_minors");
+    expect(stepOf(minors.messages)).not.toBe("minors_band");
   });
 
   it("still takes an answer from a channel that does not say what it showed", async () => {
@@ -127,7 +127,7 @@ describe("an answer tied to its question, on Telegram", () => {
     person.sendCommand("/start consulta");
     await emulator.waitFor(() => (emulator.lastMessage(chatId)?.buttons.length ?? 0) > 0, 10_000);
     // Yes to the consent, then the second option of every question before the household's.
-    for (let count = 0; !lastText().includes(question("household_size")); count++) {
+    for (let count = 0; !lastText().includes(question("household_band")); count++) {
       if (count > 20) throw new Error("never asked the household's size");
       const asked = emulator.lastMessage(chatId);
       const options = asked?.buttons.filter((button) => button.callbackData?.startsWith("a:consulta:")) ?? [];
@@ -139,15 +139,15 @@ describe("an answer tied to its question, on Telegram", () => {
     }
     store.acknowledgeNextWriteLate();
     let count = sent();
-    person.send("7");
+    person.send("3");
     await emulator.waitForMessages(chatId, count + 1, 10_000);
     expect(lastText()).toBe(texts.t("es", "common:error.tryAgain"));
     count = sent();
-    person.send("7");
+    person.send("3");
     const after = await emulator.waitForMessages(chatId, count + 2, 10_000);
     const [repeat, shown] = after.slice(-2);
     expect(repeat?.text).toBe(texts.t("es", "common:repeat"));
-    expect(shown?.text).toContain(question("household_minors"));
+    expect(shown?.text).toContain(question("minors_band"));
   });
 });
 
@@ -173,17 +173,19 @@ describe("an answer tied to its question, on WhatsApp", () => {
     await channel.receive(waMessage(from, "/start consulta"));
     // Yes to the consent, then the second option of every question before the household's.
     await channel.receive(waMessage(from, "1"));
-    for (let asked = 0; !(client.to(from).at(-1) ?? "").includes(question("household_size")); asked++) {
+    for (let asked = 0; !(client.to(from).at(-1) ?? "").includes(question("household_band")); asked++) {
       if (asked > 20) throw new Error(`never asked the household's size: ${client.to(from).at(-1)}`);
       await channel.receive(waMessage(from, "2"));
     }
     store.acknowledgeNextWriteLate();
-    await channel.receive(waMessage(from, "7"));
+    await channel.receive(waMessage(from, "3"));
     expect(client.to(from).at(-1)).toBe(texts.t("es", "common:error.tryAgain"));
-    await channel.receive(waMessage(from, "7"));
+    await channel.receive(waMessage(from, "3"));
     const [repeat, shown] = client.to(from).slice(-2);
-    expect(repeat).toBe(texts.t("es", "common:repeat"));
-    expect(shown).toContain(question("household_minors"));
+    // On WhatsApp a number typed at a numbered list is that list's option: the retry is a tap on
+    // the household's list, now an earlier question, so it is refused as one.
+    expect(repeat).toBe(texts.t("es", "common:stale"));
+    expect(shown).toContain(question("minors_band"));
   });
 });
 
@@ -211,7 +213,7 @@ describe("an answer tied to its question, on the web chat", () => {
   it("a number typed again after 'try again' shows the next question instead of answering it", async () => {
     const person = new WebChatClient(url);
     let reply = await person.say("/start consulta");
-    for (let asked = 0; person.asked !== "consulta/household_size"; asked++) {
+    for (let asked = 0; person.asked !== "consulta/household_band"; asked++) {
       if (asked > 20) throw new Error("never asked the household's size");
       const options = lastPrompt(reply.messages)?.choices.filter((choice) => choice.role === "option") ?? [];
       const option = person.asked === "consulta/consent" ? options[0] : (options[1] ?? options[0]);
@@ -219,9 +221,9 @@ describe("an answer tied to its question, on the web chat", () => {
       reply = await person.say({ kind: "choice", token: option.token });
     }
     store.acknowledgeNextWriteLate();
-    expect((await person.say("7")).messages).toEqual([{ kind: "text", text: texts.t("es", "common:error.tryAgain") }]);
-    const retry = await person.say("7");
+    expect((await person.say("3")).messages).toEqual([{ kind: "text", text: texts.t("es", "common:error.tryAgain") }]);
+    const retry = await person.say("3");
     expect(retry.messages[0]).toEqual({ kind: "text", text: texts.t("es", "common:repeat") });
-    expect(retry.asked).toBe("consulta/household_minors");
+    expect(retry.asked).toBe("consulta/minors_band");
   });
 });

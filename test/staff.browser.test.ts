@@ -75,10 +75,10 @@ const PEOPLE: Plan[] = Array.from({ length: 8 }, (_, i) => ({
   age_band: i < 5 ? "a18_29" : i < 7 ? "a30_44" : "a45_59",
   nationality: i < 6 ? "haiti" : i === 6 ? "venezuela" : "peru",
   gender: i < 5 ? "woman" : i < 7 ? "man" : SKIP,
-  time_in_chile: "y1_3",
+  time_in_chile: "y1_2",
   commune: "quilicura",
-  household_size: i < 4 ? 1 : 3,
-  household_minors: 0,
+  household_band: i < 4 ? "one" : "three_four",
+  minors_band: "none",
   needs: i < 5 ? ["work", "housing"] : ["papers"],
   comment: i < 5 ? `Busco trabajo de cocinera, soy la persona ${i + 1}` : SKIP,
 }));

@@ -36,7 +36,7 @@ const say: Say = (key, values) => texts.t("es", `staff:web.${key}`, values);
 const term: Say = (key, values) => texts.t("es", `staff:${key}`, values);
 const consultaTitle = texts.t("es", "consulta:title");
 /** The report's own title: the flow's, without the emoji the chat shows before it. */
-const REPORT_TITLE = "Encuesta anónima para migrantes";
+const REPORT_TITLE = "Encuesta para personas migrantes";
 
 function response(flow: string, date: string, answers: Answers, extra: Partial<StoredResponse> = {}): StoredResponse {
   return { id: randomUUID(), flow, version: 1, lng: "es", channel: "telegram", date, answers, ...extra };

@@ -78,21 +78,22 @@ describe("Telegram channel", () => {
   it("answers stickers, photos, voice notes and the rest with a friendly line and the question again", async () => {
     const chatId = 82_002;
     const { person } = await atConsent(chatId);
-    const kinds = [
-      () => person.sendSticker(),
-      () => person.sendPhoto(),
-      () => person.sendVoice(),
-      () => person.sendVideo(),
-      () => person.sendDocument(),
-      () => person.sendLocation(),
-      () => person.sendContact(),
-      () => person.sendPoll(),
+    const kinds: [() => void, string][] = [
+      [() => person.sendSticker(), "common:unsupported"],
+      [() => person.sendPhoto(), "common:unsupported"],
+      // A voice note: said kindly, with the office's contacts.
+      [() => person.sendVoice(), "common:voiceNote"],
+      [() => person.sendVideo(), "common:unsupported"],
+      [() => person.sendDocument(), "common:unsupported"],
+      [() => person.sendLocation(), "common:unsupported"],
+      [() => person.sendContact(), "common:unsupported"],
+      [() => person.sendPoll(), "common:unsupported"],
     ];
-    for (const send of kinds) {
+    for (const [send, says] of kinds) {
       const before = emulator.messages(chatId).length;
       send();
       await waitForCount(chatId, before + 2);
-      expect(emulator.messages(chatId).at(-2)?.text).toBe(texts().t("es", "common:unsupported"));
+      expect(emulator.messages(chatId).at(-2)?.text).toBe(texts().t("es", says));
       expect(last(chatId)?.buttons.some((b) => b.callbackData === "a:consulta:consent:yes")).toBe(true);
     }
   }, 120_000);

@@ -73,6 +73,37 @@ describe("web chat API", () => {
     expect(client.cookie).not.toBe(before);
   });
 
+  it("tells the page when the person's data was erased (/borrar in any language), and only then", async () => {
+    const client = new WebChatClient(url, {}, "ht");
+    expect((await client.say("/start")).cleared).toBeUndefined();
+    expect((await client.say("/ed")).cleared).toBeUndefined();
+    const erased = await client.say("/efase");
+    expect(erased).toMatchObject({
+      cleared: true,
+      messages: [{ kind: "text", text: puente.texts.t("ht", "common:deleted") }],
+    });
+    // Written again: a new conversation, in the language the page says the person has.
+    const again = await client.say("bonjou");
+    expect(again.cleared).toBeUndefined();
+    expect(again.language).toBe("ht");
+    expect(again.messages[0]).toEqual({ kind: "text", text: puente.texts.t("ht", "common:welcome") });
+    expect((await client.say("/delete")).cleared).toBe(true);
+  });
+
+  it("serves the page's texts in every language: labels, the restart question, progress to fill in", async () => {
+    const texts = (await (await fetch(`${url}/api/chat/texts`)).json()) as Record<string, Record<string, string>>;
+    expect(Object.keys(texts)).toEqual(["es", "ht", "fr", "en", "pt"]);
+    for (const [lng, page] of Object.entries(texts)) {
+      for (const key of ["inputLabel", "languageLabel", "send", "restartQuestion", "restartYes", "restartNo"])
+        expect(page[key], `${lng} ${key}`).toBe(puente.texts.t(lng as "es", `common:web.${key}`));
+      expect(page.progress).toMatch(/\{\{index\}\}.*\{\{total\}\}/);
+      // The office's name is filled in; nothing else is left to the page but the progress.
+      expect(page.title).not.toContain("{{");
+      // The chat's send button never reads like the review's submit.
+      expect(page.send).not.toBe(puente.texts.t(lng as "es", "common:review.confirm"));
+    }
+  });
+
   it("keeps what it stores marked as from the web", async () => {
     const person = new WebChatClient(url);
     await answerConsultation(person);

@@ -59,26 +59,31 @@ describe("WhatsApp channel with a fake client", () => {
     expect(picked.some((text) => text === texts.t("ht", "common:language.set"))).toBe(true);
     await converse(channel, from, [
       "/start consulta",
-      "1",
-      "3",
-      "1",
-      "1",
-      "2",
-      "1",
-      "2",
-      "4",
-      "2",
-      "3",
-      "3",
-      "2",
-      "2",
-      "1",
-      "1",
-      "1,3",
-      "2",
-      "1",
-      "1",
-      "1",
+      "1", // consent: yes
+      "3", // age_band
+      "1", // nationality
+      "1", // gender
+      "2", // time_in_chile
+      "1", // commune
+      "3", // household_band: 3 or 4
+      "2", // minors_band: 2
+      "1", // children_school
+      "3", // spanish_level
+      "3", // education
+      "2", // work
+      "2", // housing
+      "1", // health
+      "1", // cesfam: yes
+      "2", // rsh: no
+      "2", // disability: no
+      "1,3", // needs
+      "2", // migratory_status
+      "2", // discrimination: no
+      "1", // heard_from
+      "4", // knows_programmes
+      "1 5", // info_channel
+      "1", // comment: prefer not to say
+      "1", // review: send
     ]);
     const question = client.to(from).find((text) => text.includes(texts.t("ht", "consulta:gender.text")));
     expect(question).toContain(`1️⃣ ${texts.t("ht", "consulta:gender.options.woman")}`);
@@ -95,12 +100,18 @@ describe("WhatsApp channel with a fake client", () => {
         age_band: "a30_44",
         nationality: "haiti",
         gender: "woman",
-        time_in_chile: "y1_3",
-        household_size: 4,
-        household_minors: 2,
+        time_in_chile: "y1_2",
+        household_band: "three_four",
+        minors_band: "two",
         children_school: "all",
+        cesfam: "yes",
+        rsh: "no",
+        disability: false,
         needs: ["work", "health"],
+        migratory_status: "temporary",
         discrimination: false,
+        knows_programmes: "neither",
+        info_channel: ["whatsapp", "audio"],
         comment: null,
       },
     });
@@ -118,16 +129,21 @@ describe("WhatsApp channel with a fake client", () => {
       "2️⃣",
       "dos",
       "quilicura",
-      "1️⃣",
-      "cuatro",
-      "0",
+      "3 o 4 persnas",
+      "ninguna",
       "1",
       "3️⃣",
       "2",
       "2",
       "fonasa",
-      "1, 3",
+      "sí",
+      "no sé",
       "no",
+      "1, 3",
+      "pedi refugio y espero respuesta",
+      "no",
+      "1",
+      "no, ninguno",
       "1",
       "Gracias 😊",
       "1",
@@ -145,12 +161,18 @@ describe("WhatsApp channel with a fake client", () => {
       age_band: "a30_44",
       nationality: "venezuela",
       gender: "man",
-      time_in_chile: "y1_3",
+      time_in_chile: "y1_2",
       commune: "quilicura",
-      household_size: 4,
-      household_minors: 0,
+      household_band: "three_four",
+      minors_band: "none",
       health: "fonasa",
+      cesfam: "yes",
+      rsh: "dont_know",
+      disability: false,
       needs: ["work", "health"],
+      migratory_status: "refuge_asked",
+      knows_programmes: "neither",
+      info_channel: ["whatsapp"],
       comment: "Gracias 😊",
     });
     expect(stored?.answers).not.toHaveProperty("children_school");
@@ -195,7 +217,8 @@ describe("WhatsApp channel with a fake client", () => {
       const before = client.to(from).length;
       await channel.receive(message(from, "", { type: type as WAWebJS.MessageTypes }));
       const after = client.to(from).slice(before);
-      expect(after[0]).toBe(texts.t("es", "common:unsupported"));
+      // A voice note (ptt) is said kindly, with the office's contacts.
+      expect(after[0]).toBe(texts.t("es", type === "ptt" ? "common:voiceNote" : "common:unsupported"));
       expect(after[1]).toContain(texts.t("es", "consulta:consent.text"));
     },
   );

@@ -105,7 +105,16 @@ function fromAnswersOnly(flow: Flow, texts: Texts, id: string, responses: readon
     kind === "choice" || kind === "multichoice"
       ? chosenIds(id, responses).map((optionId) => oldOption(flow, texts, id, optionId))
       : [];
-  return { id, kind, label, skippable: wasSkipped(id, responses), inFlow: false, options };
+  const retired = kind === "number" ? flow.retiredBands?.[id] : undefined;
+  return {
+    id,
+    kind,
+    label,
+    skippable: wasSkipped(id, responses),
+    inFlow: false,
+    options,
+    ...(retired ? { bands: bandsOf(retired.min, retired.bands) } : {}),
+  };
 }
 
 function inferKind(flow: Flow, texts: Texts, id: string, values: Answer[]): QuestionKind {

@@ -1,4 +1,4 @@
-import { getSimplePaths } from "xstate/graph";
+import { getAdjacencyMap } from "xstate/graph";
 import type { Flow } from "../../src/core/flows/compile.js";
 import { stepsReadBy } from "../../src/core/flows/condition.js";
 import { type FlowEvent, REVIEW } from "../../src/core/flows/machine.js";
@@ -49,13 +49,65 @@ export function routeEvents(
   return [all[seed % all.length] as FlowEvent];
 }
 
-/** Every route of a flow: each simple path from the start to one of its ends. */
-export function completePaths(flow: Flow) {
+type FlowSnapshot = ReturnType<Flow["machine"]["getInitialSnapshot"]>;
+interface RouteStep {
+  state: FlowSnapshot;
+  event: FlowEvent | { type: "xstate.init" };
+}
+export interface Route {
+  state: FlowSnapshot;
+  steps: RouteStep[];
+  weight: number;
+}
+
+/**
+ * Every route of a flow: each simple path from the start to one of its ends, in the shape and
+ * order xstate/graph's getSimplePaths gives them (each step: a state and the event that led into
+ * it). getSimplePaths searches the whole graph once per state it holds, which grows with the
+ * square of a long flow's states; one search from the start to the ends finds the same routes.
+ */
+export function completePaths(flow: Flow): Route[] {
   const branching = new Set(flow.steps.flatMap((step) => (step.when ? stepsReadBy(step.when) : [])));
-  return getSimplePaths(flow.machine, {
-    events: (snapshot) => routeEvents(flow, branching, snapshot),
-    serializeState: (snapshot) => JSON.stringify([snapshot.value, snapshot.context.answers]),
-  }).filter((path) => path.state.status === "done");
+  const serialize = (snapshot: FlowSnapshot) => JSON.stringify([snapshot.value, snapshot.context.answers]);
+  // Breadth-first from the start: the first state is the start, and the ends come in the order
+  // getSimplePaths lists its routes.
+  const nodes = new Map(
+    Object.entries(
+      getAdjacencyMap(flow.machine, {
+        events: (snapshot) => routeEvents(flow, branching, snapshot),
+        serializeState: serialize,
+      }),
+    ),
+  );
+  const found = new Map<string, Route[]>();
+  const taken: Array<{ state: FlowSnapshot; event: FlowEvent }> = [];
+  const onRoute = new Set<string>();
+  const walk = (serial: string) => {
+    const node = nodes.get(serial);
+    if (!node) return;
+    if (node.state.status === "done") {
+      const steps: RouteStep[] = taken.map(({ state }, at) => ({
+        state,
+        event: at === 0 ? { type: "xstate.init" as const } : (taken[at - 1]?.event as FlowEvent),
+      }));
+      const last = taken.at(-1)?.event;
+      steps.push({ state: node.state, event: last ?? { type: "xstate.init" } });
+      found.set(serial, [...(found.get(serial) ?? []), { state: node.state, steps, weight: taken.length }]);
+      return;
+    }
+    onRoute.add(serial);
+    const transitions = Object.values(node.transitions) as Array<{ event: FlowEvent; state: FlowSnapshot }>;
+    for (const { event, state } of transitions) {
+      const next = serialize(state);
+      if (onRoute.has(next)) continue;
+      taken.push({ state: node.state, event });
+      walk(next);
+      taken.pop();
+    }
+    onRoute.delete(serial);
+  };
+  walk([...nodes.keys()][0] ?? "");
+  return [...nodes.keys()].flatMap((serial) => found.get(serial) ?? []);
 }
 
 /** The step a state value asks: a question id, or "_review". */

@@ -34,7 +34,7 @@ function badInputs(step: QuestionStep): BadInput[] {
   });
   const common: BadInput[] = [
     { what: "a sticker", content: { kind: "unsupported", what: "sticker" }, says: "common:unsupported" },
-    { what: "a voice note", content: { kind: "unsupported", what: "voice" }, says: "common:unsupported" },
+    { what: "a voice note", content: { kind: "unsupported", what: "voice" }, says: "common:voiceNote" },
     {
       what: "an option the question lacks",
       content: { kind: "choice", token: `a:demo:${step.id}:nothing` },

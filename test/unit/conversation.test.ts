@@ -66,25 +66,26 @@ describe("first contact and language", () => {
     await person.choose("Kreyòl ayisyen");
     expect(person.texts()[0]).toBe(texts.t("ht", "common:language.set"));
     expect(person.prompt().text).toBe(texts.t("ht", "demo:children.text"));
-    expect(person.prompt().progress).toEqual({ index: 4, total: 6 });
+    expect(person.prompt().progress).toEqual({ index: 4, total: 7 });
     expect((await sessionOf(person)).mode.flow.context.answers).toEqual(before);
   });
 });
 
 describe("back, progress and review", () => {
-  it("goes back to the previous question actually asked, and progress counts only those that apply", async () => {
+  it("goes back to the previous question actually asked, and progress counts those that may still apply", async () => {
     const person = new Person(engine, undefined, "es");
     await startDemo(person);
     await person.choose("Sí");
-    expect(person.prompt().progress).toEqual({ index: 2, total: 6 });
+    // Both follow-ups (the other country, how many children) may still be asked: 8 at most.
+    expect(person.prompt().progress).toEqual({ index: 2, total: 8 });
     await person.choose("Haití");
-    // country_other is not asked for Haiti: age is 3rd of 6.
-    expect(person.prompt()).toMatchObject({ ref: { step: "age" }, progress: { index: 3, total: 6 } });
+    // country_other is not asked for Haiti: age is 3rd of 7.
+    expect(person.prompt()).toMatchObject({ ref: { step: "age" }, progress: { index: 3, total: 7 } });
     await person.choose("back");
     expect(person.prompt().ref?.step).toBe("country");
     expect(person.prompt().hint).toContain(es("common:question.current", { answer: "Haití" }));
     await person.choose("Otro país");
-    expect(person.prompt()).toMatchObject({ ref: { step: "country_other" }, progress: { index: 3, total: 7 } });
+    expect(person.prompt()).toMatchObject({ ref: { step: "country_other" }, progress: { index: 3, total: 8 } });
     await person.say("Bolivia");
     await person.say("volver");
     expect(person.prompt().ref?.step).toBe("country_other");

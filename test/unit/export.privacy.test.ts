@@ -186,4 +186,24 @@ describe("row-level exports", () => {
       else if (named > 0) expect(named, answer.label).toBe(answer.count);
     }
   });
+
+  it("write a number only older versions asked in the bands the flow keeps for it", async () => {
+    const consulta = compileFlows("flows", texts).get("consulta") as Flow;
+    const old = (household_size: number) =>
+      ({ ...response("2026-01-10", { consent: true, household_size }), flow: "consulta" }) as StoredResponse;
+    const responses = [...Array.from({ length: 6 }, () => old(4)), ...Array.from({ length: 5 }, () => old(3))];
+    const { body } = await exportResponses({
+      flow: consulta,
+      texts,
+      responses,
+      format: "json",
+      codes: true,
+      delimiter: ";",
+      range: {},
+      exportedOn: "2026-05-01",
+      privacy: "coarse",
+    });
+    const exported = JSON.parse(String(body)) as Array<Record<string, unknown>>;
+    expect(exported.map((row) => row.household_size)).toEqual(Array(11).fill("3-4"));
+  });
 });

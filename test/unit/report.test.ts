@@ -96,14 +96,14 @@ describe("a report over 3 responses", () => {
 describe("a report over 64 responses", () => {
   const responses = [
     ...many(20, consulta, { consent: true, gender: "woman", time_in_chile: "under_1", discrimination: true }),
-    ...many(12, consulta, { consent: true, gender: "woman", time_in_chile: "y1_3", discrimination: false }),
+    ...many(12, consulta, { consent: true, gender: "woman", time_in_chile: "y1_2", discrimination: false }),
     ...many(15, consulta, { consent: true, gender: "man", time_in_chile: "under_1", discrimination: false }),
-    ...many(10, consulta, { consent: true, gender: "man", time_in_chile: "y1_3", discrimination: true }, { lng: "ht" }),
+    ...many(10, consulta, { consent: true, gender: "man", time_in_chile: "y1_2", discrimination: true }, { lng: "ht" }),
     // Two small groups: small cells in every table they appear in.
     ...many(
       3,
       consulta,
-      { consent: true, gender: "other", time_in_chile: "over_5", discrimination: null },
+      { consent: true, gender: "other", time_in_chile: "y6_plus", discrimination: null },
       {
         channel: "whatsapp",
       },
@@ -159,11 +159,11 @@ describe("a report over 64 responses", () => {
     );
     // A group of fewer than 5 hides all its cells, zeros too: "none of these 3" tells as much.
     expect(rows.under_1).toEqual(["20", "15", "<5", "<5"]);
-    expect(rows.y1_3).toEqual(["12", "10", "<5", "<5"]);
-    expect(rows.over_5).toEqual(["<5", "<5", "<5", "<5"]);
+    expect(rows.y1_2).toEqual(["12", "10", "<5", "<5"]);
+    expect(rows.y6_plus).toEqual(["<5", "<5", "<5", "<5"]);
     const under1Women = time.split?.rows[0]?.cells[0];
     expect(under1Women).toMatchObject({ count: 20, percent: 62.5 });
-    expect(byValue(time)).toEqual({ under_1: "35", y1_3: "22", y3_5: "<5", over_5: "<5", skipped: "0" });
+    expect(byValue(time)).toEqual({ under_1: "35", y1_2: "22", y3_5: "<5", y6_plus: "<5", skipped: "0" });
   });
 
   it("splits by a pseudo-question, and refuses an unknown one", () => {
@@ -289,7 +289,7 @@ describe("free text", () => {
  */
 describe("suppression across the page", () => {
   const GENDERS = ["woman", "man", "other", null] as const;
-  const TIMES = ["under_1", "y1_3", "y3_5", "over_5", null] as const;
+  const TIMES = ["under_1", "y1_2", "y3_5", "y6_plus", null] as const;
   const combinations = GENDERS.flatMap((gender) => TIMES.map((time) => ({ gender, time })));
 
   it("leaves nothing recomputable", () => {

@@ -12,6 +12,7 @@ const cases = z
   .array(
     z.object({
       lng: z.enum(LANGUAGES),
+      flow: z.string().default("consulta"),
       step: z.string(),
       typed: z.string(),
       answer: answerSchema.optional(),
@@ -21,14 +22,14 @@ const cases = z
   .parse(parse(readFileSync(new URL("../fixtures/typed-answers.yaml", import.meta.url), "utf8")));
 
 const { flows } = engineOn(memoryStore());
-const consulta = flows.get("consulta") as Flow;
 const idle = { answers: {}, editing: null, pending: [] };
 
 describe("typed answers", () => {
-  it.each(cases.map((c) => [`${c.lng} ${c.step} "${c.typed}"`, c] as const))("%s", (_, c) => {
-    const step = consulta.step(c.step);
-    if (!step || !isQuestion(step)) throw new Error(`no question ${c.step}`);
-    const reading = consulta.interpret(step, c.typed, c.lng, idle);
+  it.each(cases.map((c) => [`${c.lng} ${c.flow}/${c.step} "${c.typed}"`, c] as const))("%s", (_, c) => {
+    const flow = flows.get(c.flow) as Flow;
+    const step = flow.step(c.step);
+    if (!step || !isQuestion(step)) throw new Error(`no question ${c.flow}/${c.step}`);
+    const reading = flow.interpret(step, c.typed, c.lng, idle);
     if (c.invalid) expect(reading.ok).toBe(false);
     else expect(reading).toEqual({ ok: true, event: { type: "ANSWER", value: c.answer } });
   });

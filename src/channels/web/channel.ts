@@ -8,6 +8,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { CommandReader } from "../../core/engine/commands.js";
 import { inboundContentSchema, lastPrompt, type OutboundMessage, promptKey } from "../../core/engine/messages.js";
 import { LANGUAGES, type Language } from "../../core/i18n/languages.js";
 import type { Texts } from "../../core/i18n/texts.js";
@@ -59,8 +60,14 @@ const WEB_TEXT_KEYS = [
   "title",
   "notice",
   "placeholder",
+  "inputLabel",
+  "languageLabel",
   "send",
   "restart",
+  "restartQuestion",
+  "restartYes",
+  "restartNo",
+  "progress",
   "offline",
   "slowDown",
   "resumeQuestion",
@@ -88,6 +95,8 @@ export interface WebReply {
   language: Language | undefined;
   /** The question now shown (`promptKey`), for the page to send back as the next message's basis. */
   asked?: string;
+  /** The person's data was just erased (/delete): the page clears the conversation from the screen. */
+  cleared?: true;
 }
 
 export class WebChannel implements Channel {
@@ -116,6 +125,7 @@ export class WebChannel implements Channel {
 
   routes(): Hono {
     const { engine, texts } = this.options;
+    const commands = new CommandReader(texts);
     const page = { html: pageFile("index.html"), script: pageFile("chat.js"), style: pageFile("chat.css") };
     const chrome = Object.fromEntries(
       LANGUAGES.map((lng) => [
@@ -173,7 +183,8 @@ export class WebChannel implements Channel {
       try {
         const reply = await handled;
         this.#issue(c, chatId);
-        return c.json(webReply(reply.messages, reply.language));
+        const erased = reply.applied && content.kind === "text" && commands.read(content.text)?.command === "delete";
+        return c.json({ ...webReply(reply.messages, reply.language), ...(erased ? { cleared: true as const } : {}) });
       } finally {
         if (this.#answering.get(chatId) === handled) this.#answering.delete(chatId);
       }

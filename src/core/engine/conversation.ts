@@ -118,16 +118,23 @@ export class Conversation implements Moves {
 
   #step(session: Session, inbound: InboundMessage, ctx: TurnContext): Turn {
     const content = inbound.content;
-    const command = content.kind === "text" ? this.options.commands.read(content.text) : undefined;
+    const slash = content.kind === "text" ? this.options.commands.read(content.text) : undefined;
+    // A command word typed alone, without its slash ("menu", "ayuda", "anile"): a command unless
+    // the current question takes it as an answer.
+    const bare = slash || content.kind !== "text" ? undefined : this.options.commands.bare(content.text);
     const token = content.kind === "choice" ? parseToken(content.token) : undefined;
 
-    if (command?.command === "delete")
+    if (slash?.command === "delete")
       return this.#forget(session, session.lng ?? languageFromCode(inbound.languageCode), ctx);
-    if (token?.kind === "language") return this.#language.choose(session, token.lng);
+    if (token?.kind === "language") return this.#language.choose(session, token.lng, ctx);
     let current = session;
     let leftPicker = false;
+    let command = slash;
     if (current.mode.kind === "language") {
       const picking = current as SessionIn<"language">;
+      // A language's name wins over a command word; before any language, a command word is one more
+      // message to read the language from.
+      if (bare && picking.lng && content.kind === "text" && !this.#language.typed(content.text)) command = bare;
       const turn = command
         ? this.#language.command(picking, command, ctx)
         : this.#language.receive(picking, { content, token }, ctx);
@@ -138,9 +145,22 @@ export class Conversation implements Moves {
     if (!current.lng) return this.#firstContact(current, inbound, command, ctx);
     const lng = current.lng;
     let turn: Turn | undefined;
-    if (command) {
-      turn = this.#dispatch(current, (handler, within) => handler.command(within, command, ctx));
-      turn ??= this.#command(current, command, lng, ctx);
+    if (!command && bare && current.mode.kind !== "staff") {
+      // An answer the current question takes (one of its options, yes or no, a number) wins; at a
+      // free-text question a lone command word is the command. With staff, everything is a message.
+      const free = lastPrompt(this.current(current))?.expects === "text";
+      const answered = free
+        ? undefined
+        : this.#dispatch(current, (handler, within) => handler.receive(within, { content, token }, ctx));
+      if (answered?.changed) turn = answered;
+      else command = bare;
+    }
+    if (turn) {
+      // Taken as an answer.
+    } else if (command) {
+      const asked = command;
+      turn = this.#dispatch(current, (handler, within) => handler.command(within, asked, ctx));
+      turn ??= this.#command(current, asked, lng, ctx);
     } else if (token?.kind === "openLanguages") {
       turn = this.pickLanguage(current, resumable(current));
     } else {
@@ -161,15 +181,28 @@ export class Conversation implements Moves {
 
   #firstContact(session: Session, inbound: InboundMessage, command: ParsedCommand | undefined, ctx: TurnContext): Turn {
     const { render, flows } = this.options;
-    const lng = languageFromCode(inbound.languageCode);
+    const text = inbound.content.kind === "text" && !command ? inbound.content.text : undefined;
+    // A first message that is nothing but a language's name ("kreyòl", "English") chooses it.
+    const named = text === undefined ? undefined : this.#language.named(text);
+    if (named) return this.#language.choose(session, named, ctx);
+    const linked = command?.command === "start" ? flows.get(command.argument) : undefined;
+    const platform = languageFromCode(inbound.languageCode);
+    // The language the person's words are in, else the channel's guess or the platform's language.
+    const suggested = this.#language.suggest(text, inbound.languageSuggestion ?? inbound.languageCode);
+    // The platform's language is taken only when the first words say no other: a Haitian whose
+    // phone is in French and who writes "bonjou" is asked, with Kreyòl first.
+    const lng = platform && (suggested === undefined || suggested === platform) ? platform : undefined;
     if (!lng) {
-      const suggested = languageFromCode(inbound.languageSuggestion);
-      const picking: Session = { ...session, mode: { kind: "language", ...(suggested ? { suggested } : {}) } };
+      // Never decided for the person: the language their words are in (else the channel's guess)
+      // is offered first, for them to confirm; a linked flow waits for the choice.
+      const picking: Session = {
+        ...session,
+        mode: { kind: "language", ...(suggested ? { suggested } : {}), ...(linked ? { start: linked.id } : {}) },
+      };
       return change(picking, [render.languagePicker(suggested)]);
     }
     const welcomed: Session = { ...session, lng, mode: { kind: "menu" } };
     const welcome = render.text(lng, "common:welcome");
-    const linked = command?.command === "start" ? flows.get(command.argument) : undefined;
     if (linked) return this.startFlow(welcomed, linked, lng, [welcome], ctx);
     if (command?.command === "person") return this.startHandoff(welcomed, lng, [welcome], ctx);
     return change(welcomed, [welcome, render.menu(lng)]);

@@ -34,7 +34,10 @@ export const inboundMessageSchema = z.object({
   channel: channelKindSchema,
   /** The platform's id for the conversation; the engine keys sessions by a keyed hash of it. */
   chatId: z.string().min(1).max(128),
-  /** The platform's language code for the person ("pt-BR"), when it gives one. */
+  /**
+   * The platform's language code for the person ("pt-BR"), when it gives one: taken at first
+   * contact only when the first message's words say no other language (then that one is offered).
+   */
   languageCode: z.string().max(35).optional(),
   /** A language the channel only guesses (a phone's country code): offered first, never assumed. */
   languageSuggestion: z.string().max(35).optional(),

@@ -98,7 +98,9 @@ export class Renderer {
     const t = (key: string, values?: Record<string, string | number>) => this.texts.t(lng, key, values);
     const stepTexts = flow.texts.get(step.id);
     const applicable = flow.applicableQuestions(context.answers);
-    const index = applicable.findIndex((question) => question.id === step.id) + 1;
+    // Counted among the questions that may still apply: the total only shrinks as follow-ups are ruled out.
+    const counted = flow.possibleQuestions(context.answers);
+    const index = counted.findIndex((question) => question.id === step.id) + 1;
     const choices: Choice[] = [];
     const option = (optionId: string): Choice => ({
       token: tokens.answer(flow.id, step.id, optionId),
@@ -126,7 +128,7 @@ export class Renderer {
       hint: hints.join("\n"),
       choices,
       expects: step.kind,
-      progress: { index, total: applicable.length },
+      progress: { index, total: counted.length },
       ref: { flow: flow.id, step: step.id },
       ...(step.kind === "multichoice" ? { multi: { max: step.max } } : {}),
     };

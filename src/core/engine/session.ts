@@ -56,10 +56,15 @@ export const staffModeSchema = z.object({
 const resumableModeSchema = z.discriminatedUnion("kind", [menuModeSchema, flowModeSchema, staffModeSchema]);
 export const languageModeSchema = z.object({
   kind: z.literal("language"),
-  /** The language the channel suggested at first contact, offered first until one is chosen. */
+  /**
+   * The language offered first until one is chosen: the one the person's first words are in, else
+   * the one the channel guesses (a phone's country code, an app's interface language).
+   */
   suggested: languageSchema.optional(),
   /** Where the conversation goes back to once a language is chosen. */
   resume: resumableModeSchema.optional(),
+  /** The flow a link opened before any language was chosen (/start consulta): started once one is. */
+  start: z.string().max(64).optional(),
 });
 
 export const modeSchema = z.discriminatedUnion("kind", [

@@ -3,7 +3,7 @@ import { LANGUAGES, type Language } from "../i18n/languages.js";
 import type { Texts } from "../i18n/texts.js";
 import { closest, fold, plainDigits, readWords, type Words } from "../i18n/words.js";
 import { textLength } from "./answers.js";
-import { holds } from "./condition.js";
+import { holds, mayHold } from "./condition.js";
 import { FlowFileError, loadFlowFiles } from "./load.js";
 import { buildFlowMachine, type FlowContext, type FlowEvent, type FlowMachine, FlowStepper } from "./machine.js";
 import { type Answers, type FlowFile, type FlowStep, isQuestion, type QuestionStep } from "./schema.js";
@@ -35,6 +35,8 @@ export interface Flow {
   menuOrder: number;
   onePerPerson: boolean;
   countAnonymously: boolean;
+  /** Bands of number questions only older versions asked, for downloads. */
+  retiredBands: FlowFile["retired_bands"];
   results: FlowFile["results"];
   steps: readonly FlowStep[];
   step(id: string): FlowStep | undefined;
@@ -44,8 +46,13 @@ export interface Flow {
   machine: FlowMachine;
   /** Runs the machine per message without building an actor each time. */
   stepper: FlowStepper;
-  /** The questions that apply given the answers so far, in order: what progress counts. */
+  /** The questions that apply given the answers so far, in order. */
   applicableQuestions(answers: Answers): QuestionStep[];
+  /**
+   * The questions that apply or may still apply (a follow-up of a question not answered yet), in
+   * order: what progress counts, so that its total never grows as the person answers.
+   */
+  possibleQuestions(answers: Answers): QuestionStep[];
   /** Reads a typed message at a question, in the person's language. */
   interpret(step: QuestionStep, text: string, lng: Language, context: FlowContext): Interpretation;
 }
@@ -86,6 +93,7 @@ export function compileFlow(flowFile: FlowFile, file: string, texts: Texts): Flo
     menuOrder: flowFile.menu_order ?? 100,
     onePerPerson: flowFile.one_per_person,
     countAnonymously: flowFile.count_anonymously,
+    retiredBands: flowFile.retired_bands,
     results: flowFile.results,
     steps: flowFile.steps,
     step: (id) => byId.get(id),
@@ -95,6 +103,14 @@ export function compileFlow(flowFile: FlowFile, file: string, texts: Texts): Flo
     machine,
     stepper: new FlowStepper(machine),
     applicableQuestions: (answers) => questions.filter((step) => !step.when || holds(step.when, answers)),
+    possibleQuestions: (answers) => {
+      const possible = new Set<string>();
+      return questions.filter((step) => {
+        const may = !step.when || mayHold(step.when, answers, (id) => possible.has(id)) !== false;
+        if (may) possible.add(step.id);
+        return may;
+      });
+    },
     interpret: (step, text, lng, context) =>
       interpret(step, text, words[lng], labels[lng].get(step.id) ?? new Map(), context),
   };

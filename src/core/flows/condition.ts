@@ -23,6 +23,25 @@ export function holds(condition: Condition, answers: Answers): boolean {
   return answer <= condition.lte;
 }
 
+/**
+ * Whether a condition holds given the answers so far, or may still come to hold: `undefined` when
+ * it reads a question not answered yet that may still be asked (`open`), true or false otherwise.
+ */
+export function mayHold(condition: Condition, answers: Answers, open: (step: string) => boolean): boolean | undefined {
+  if ("not" in condition) {
+    const inner = mayHold(condition.not, answers, open);
+    return inner === undefined ? undefined : !inner;
+  }
+  if ("all" in condition || "any" in condition) {
+    const parts = ("all" in condition ? condition.all : condition.any).map((part) => mayHold(part, answers, open));
+    const decides = !("all" in condition);
+    if (parts.includes(decides)) return decides;
+    return parts.includes(undefined) ? undefined : !decides;
+  }
+  if (answers[condition.step] === undefined && open(condition.step)) return undefined;
+  return holds(condition, answers);
+}
+
 /** The step ids a condition reads, to check at load that it only looks back. */
 export function stepsReadBy(condition: Condition): string[] {
   if ("not" in condition) return stepsReadBy(condition.not);

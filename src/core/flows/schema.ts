@@ -82,6 +82,13 @@ export const multiChoiceStepSchema = z.strictObject({
   max: z.number().int().min(1),
 });
 export const yesNoStepSchema = z.strictObject({ ...questionBase, kind: z.literal("yesno") });
+const bandEndsSchema = z
+  .array(z.number().int())
+  .min(1)
+  .refine((ends) => ends.every((end, at) => at === 0 || end > (ends[at - 1] ?? end)), {
+    message: "must go up: each end larger than the one before",
+  });
+
 export const numberStepSchema = z.strictObject({
   ...questionBase,
   kind: z.literal("number"),
@@ -91,13 +98,7 @@ export const numberStepSchema = z.strictObject({
    * Upper ends of the bands that row-level exports write instead of the number, so a large family
    * is not named by its exact size: [1, 2, 4, 6] gives 1, 2, 3-4, 5-6, 7+.
    */
-  bands: z
-    .array(z.number().int())
-    .min(1)
-    .refine((ends) => ends.every((end, at) => at === 0 || end > (ends[at - 1] ?? end)), {
-      message: "must go up: each end larger than the one before",
-    })
-    .optional(),
+  bands: bandEndsSchema.optional(),
 });
 export const textStepSchema = z.strictObject({
   ...questionBase,
@@ -153,6 +154,11 @@ export const flowFileSchema = z.strictObject({
   count_anonymously: z.boolean().default(false),
   /** What the person is shown once they submit: `eligibility`, the outcomes of the rules in rules/. */
   results: z.enum(["eligibility"]).optional(),
+  /**
+   * Bands for number questions only older versions asked, by question id (`min` and the bands'
+   * upper ends, as a number step's `bands`): downloads write old answers in bands too.
+   */
+  retired_bands: z.record(z.string(), z.strictObject({ min: z.number().int(), bands: bandEndsSchema })).optional(),
   steps: z.array(flowStepSchema).min(1),
 });
 

@@ -13,7 +13,7 @@ import type { OutboundMessage } from "../messages.js";
 import type { ActiveFlow, HandoffOffer, Session } from "../session.js";
 import type { ParsedToken } from "../tokens.js";
 import { change, keep, type Turn, type TurnContext } from "../turn.js";
-import { type Input, lngOf, type ModeDeps, type ModeHandler, type SessionIn } from "./mode.js";
+import { type Input, lngOf, type ModeDeps, type ModeHandler, type SessionIn, unreadableKey } from "./mode.js";
 
 type FlowSnapshot = Step["snapshot"];
 type Reading = Interpretation | { ok: false; reason: "stale" };
@@ -39,7 +39,7 @@ export class FlowMode implements ModeHandler<"flow"> {
     const reprompt = (key: string, values?: Record<string, string | number>) =>
       keep(session, [render.text(lng, key, values), ...this.#prompt(flow, snapshot, lng)]);
 
-    if (content.kind === "unsupported") return reprompt("common:unsupported");
+    if (content.kind === "unsupported") return reprompt(unreadableKey(content.what));
     const read =
       content.kind === "choice"
         ? this.#fromToken(flow, snapshot, token)
@@ -227,8 +227,11 @@ export class FlowMode implements ModeHandler<"flow"> {
     const typed = fold(plainDigits(text));
     if (words.back.has(typed)) return { ok: true, event: { type: "BACK" } };
     if (at === "summary") {
-      if (typed === "1" || words.yes.has(typed)) return { ok: true, event: { type: "CONFIRM" } };
-      if (typed === "2") return { ok: true, event: { type: "CHANGE" } };
+      // The buttons' own words typed ("enviar", "voye") do what the buttons do.
+      const label = (key: string) => fold(this.deps.texts.t(lng, key));
+      if (typed === "1" || words.yes.has(typed) || typed === label("common:review.confirm"))
+        return { ok: true, event: { type: "CONFIRM" } };
+      if (typed === "2" || typed === label("common:review.change")) return { ok: true, event: { type: "CHANGE" } };
       if (typed === "3") return { ok: true, event: { type: "BACK" } };
     }
     if (at === "choosing" && /^\d{1,2}$/.test(typed)) {

@@ -3,7 +3,7 @@ import { fold, plainDigits } from "../../i18n/words.js";
 import type { OutboundMessage } from "../messages.js";
 import { parseToken } from "../tokens.js";
 import { keep, type Turn, type TurnContext } from "../turn.js";
-import { type Input, lngOf, type ModeDeps, type ModeHandler, type SessionIn } from "./mode.js";
+import { type Input, lngOf, type ModeDeps, type ModeHandler, type SessionIn, unreadableKey } from "./mode.js";
 
 /**
  * At the menu: a tap or a typed number or title starts a flow; the item after the flows opens the
@@ -41,7 +41,7 @@ export class MenuMode implements ModeHandler<"menu"> {
     if (chosen) return moves.startFlow(plain, chosen, lng, [], ctx);
     const why =
       content.kind === "unsupported"
-        ? "common:unsupported"
+        ? unreadableKey(content.what)
         : content.kind === "choice"
           ? "common:stale"
           : "common:menu.unknown";

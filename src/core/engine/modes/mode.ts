@@ -12,6 +12,17 @@ import type { HandoffOffer, Mode, ModeKind, ResumableMode, Session } from "../se
 import type { ParsedToken } from "../tokens.js";
 import type { Turn, TurnContext } from "../turn.js";
 
+/** What channels call a voice note or a sound file: Telegram "voice" and "audio", WhatsApp "ptt" and "audio". */
+const VOICE = new Set(["voice", "audio", "ptt"]);
+
+/**
+ * The line for something the bot cannot read. Many people rely on voice notes: they are told kindly
+ * that it cannot listen yet, and how to reach the office by phone.
+ */
+export function unreadableKey(what: string): string {
+  return VOICE.has(what) ? "common:voiceNote" : "common:unsupported";
+}
+
 /** A session known to be in one mode. */
 export type SessionIn<K extends ModeKind> = Session & { mode: Extract<Mode, { kind: K }> };
 
