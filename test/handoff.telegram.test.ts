@@ -67,6 +67,10 @@ async function caseFor(
   chatId: number,
 ): Promise<{ person: ReturnType<BotApiEmulator["person"]>; current: Case; card: BotMessage }> {
   const person = emulator.person({ chatId, languageCode: "ht", firstName: "Jean", username: `jean${chatId}` });
+  // A new person picks their language first (their app's language is only offered first).
+  person.sendCommand("/start");
+  await person.pickLanguage(undefined, WAIT);
+  await waitFor("the menu", () => emulator.lastMessage(chatId)?.buttons.some((b) => b.callbackData === "l:?") ?? false);
   person.sendCommand("/moun");
   await waitFor("the topic question", () => shown(chatId, t("ht", "persona:topic.text")));
   person.tapButton(t("ht", "persona:topic.options.papers"));

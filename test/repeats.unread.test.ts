@@ -81,7 +81,11 @@ describe("a retry whose question shown cannot be read, on Telegram", () => {
     const lastText = () => emulator.lastMessage(chatId)?.text ?? "";
     const sent = () => emulator.messages(chatId).length;
     person.sendCommand("/start consulta");
-    await emulator.waitFor(() => (emulator.lastMessage(chatId)?.buttons.length ?? 0) > 0, 10_000);
+    await person.pickLanguage(undefined, 10_000);
+    await emulator.waitFor(
+      () => emulator.lastMessage(chatId)?.buttons.some((b) => b.callbackData === "a:consulta:consent:yes") ?? false,
+      10_000,
+    );
     // Yes to the consent, then the second option of every question before the household's.
     for (let count = 0; !lastText().includes(question("household_band")); count++) {
       if (count > 20) throw new Error("never asked the household's size");

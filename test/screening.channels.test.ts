@@ -80,6 +80,7 @@ describe("the screening on Telegram", () => {
     const chatId = 91_001;
     const person = emulator.person({ chatId, languageCode: "ht" });
     person.sendCommand("/start ayuda");
+    await person.pickLanguage();
     const ht = (key: string) => t("ht", key);
     await waitFor("the first question", () => said(chatId).some((text) => text.includes(ht("ayuda:needs.text"))));
     const tap = async (label: string, next: string) => {
@@ -121,6 +122,7 @@ describe("the screening on Telegram", () => {
     const chatId = 91_002;
     const person = emulator.person({ chatId, languageCode: "es" });
     person.sendCommand("/start ayuda");
+    await person.pickLanguage();
     await waitFor("the first question", () => said(chatId).some((text) => text.includes(t("es", "ayuda:needs.text"))));
     person.send("4");
     person.send("listo");
@@ -137,6 +139,7 @@ describe("the screening on Telegram", () => {
     const chatId = 91_003;
     const person = emulator.person({ chatId, languageCode: "fr" });
     person.sendCommand("/start mediacion");
+    await person.pickLanguage();
     await waitFor("the danger question", () =>
       said(chatId).some((text) => text.includes(t("fr", "mediacion:danger.text"))),
     );

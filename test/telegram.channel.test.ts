@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WEBHOOK_PATH } from "../src/channels/telegram/channel.js";
+import { LANGUAGES } from "../src/core/i18n/languages.js";
 import { type Puente, startPuente } from "../src/runtime/app.js";
 import { BotApiEmulator, type BotMessage, TEST_TOKEN } from "./support/bot-api.js";
 import { quiet, testConfig } from "./support/puente.js";
@@ -34,13 +35,14 @@ const texts = () => polling.texts;
 const last = (chatId: number) => emulator.lastMessage(chatId);
 const waitForCount = (chatId: number, count: number) => emulator.waitForMessages(chatId, count, WAIT);
 
-/** Starts the consultation for a new person and waits for its first question. */
+/** Starts the consultation for a new person, who picks their language, and waits for its first question. */
 async function atConsent(
   chatId: number,
   languageCode = "es",
 ): Promise<{ person: ReturnType<BotApiEmulator["person"]>; question: BotMessage }> {
   const person = emulator.person({ chatId, languageCode });
   person.sendCommand("/start consulta");
+  await person.pickLanguage(undefined, WAIT);
   await emulator.waitFor(
     () => last(chatId)?.buttons.some((b) => b.callbackData === "a:consulta:consent:yes") ?? false,
     WAIT,
@@ -144,22 +146,79 @@ describe("Telegram channel", () => {
       description: "Too Many Requests: retry after 1",
     });
     person.sendCommand("/start");
+    // The language picker is the message refused first: it still comes, and the tap on it is answered.
+    await person.pickLanguage(undefined, WAIT);
     await emulator.waitFor(() => last(chatId)?.buttons.some((b) => b.callbackData === "m:consulta") ?? false, WAIT);
-    expect(emulator.messages(chatId)[0]?.text).toBe(texts().t("es", "common:welcome"));
+    expect(emulator.messages(chatId).map((m) => m.text)).toContain(texts().t("es", "common:welcome"));
   });
 
   it("handles an update delivered twice once", async () => {
     const chatId = 82_006;
     const person = emulator.person({ chatId, languageCode: "es" });
     person.sendCommand("/start");
-    await waitForCount(chatId, 2);
-    const update = person.send("/ayuda");
+    await person.pickLanguage(undefined, WAIT);
+    // The picker, then "language set", the welcome and the menu.
     await waitForCount(chatId, 4);
+    const update = person.send("/ayuda");
+    await waitForCount(chatId, 6);
     emulator.enqueue(update);
     person.send("/menu");
-    await waitForCount(chatId, 5);
+    await waitForCount(chatId, 7);
     expect(last(chatId)?.buttons.some((b) => b.callbackData === "m:consulta")).toBe(true);
     expect(emulator.messages(chatId).filter((m) => m.text === texts().t("es", "common:help"))).toHaveLength(1);
+  });
+
+  it("never takes the app's language silently: a new person picks, with it (or what their words are in) offered first", async () => {
+    // A language's button ("l:fr"), not the menu's "change language" ("l:?").
+    const pickerOf = (chatId: number) => () =>
+      last(chatId)?.buttons.some((b) => /^l:[a-z]{2}$/.test(b.callbackData ?? "")) ?? false;
+    const offered = (chatId: number) => last(chatId)?.buttons.map((b) => b.callbackData);
+    const firstOrder = (lng: string) => [lng, ...LANGUAGES.filter((l) => l !== lng)].map((l) => `l:${l}`);
+
+    // A French app: /start shows the picker, not the welcome and menu, with French offered first.
+    const french = emulator.person({ chatId: 82_010, languageCode: "fr" });
+    french.sendCommand("/start");
+    await emulator.waitFor(pickerOf(82_010), WAIT);
+    expect(offered(82_010)).toEqual(firstOrder("fr"));
+    expect(emulator.messages(82_010)).toHaveLength(1);
+    expect(emulator.messages(82_010)[0]?.text).not.toContain(texts().t("fr", "common:welcome"));
+    // Tapping French gives the welcome and the menu in French.
+    await french.pickLanguage(undefined, WAIT);
+    await waitForCount(82_010, 4);
+    const inFrench = emulator.messages(82_010);
+    expect(inFrench[1]?.text).toBe(texts().t("fr", "common:language.set"));
+    expect(inFrench[2]?.text).toBe(texts().t("fr", "common:welcome"));
+    expect(inFrench[3]?.text).toContain(texts().t("fr", "common:menu.text"));
+    expect(inFrench[3]?.buttons.some((b) => b.callbackData === "m:consulta")).toBe(true);
+
+    // A French app, but "bonjou": Kreyòl is offered first; tapping it gives the welcome and menu in Kreyòl.
+    const haitian = emulator.person({ chatId: 82_011, languageCode: "fr" });
+    haitian.send("bonjou");
+    await emulator.waitFor(pickerOf(82_011), WAIT);
+    expect(offered(82_011)).toEqual(firstOrder("ht"));
+    expect(emulator.messages(82_011)).toHaveLength(1);
+    await haitian.pickLanguage("ht", WAIT);
+    await waitForCount(82_011, 4);
+    const inKreyol = emulator.messages(82_011);
+    expect(inKreyol[1]?.text).toBe(texts().t("ht", "common:language.set"));
+    expect(inKreyol[2]?.text).toBe(texts().t("ht", "common:welcome"));
+    expect(inKreyol[3]?.text).toContain(texts().t("ht", "common:menu.text"));
+
+    // /start consulta before any language: the picker first; the consultation opens once picked.
+    const linked = emulator.person({ chatId: 82_012, languageCode: "fr" });
+    linked.sendCommand("/start consulta");
+    await emulator.waitFor(pickerOf(82_012), WAIT);
+    expect(offered(82_012)).toEqual(firstOrder("fr"));
+    expect(emulator.messages(82_012)).toHaveLength(1);
+    await linked.pickLanguage(undefined, WAIT);
+    await emulator.waitFor(
+      () => last(82_012)?.buttons.some((b) => b.callbackData === "a:consulta:consent:yes") ?? false,
+      WAIT,
+    );
+    const opened = emulator.messages(82_012).map((m) => m.text);
+    expect(opened[1]).toBe(texts().t("fr", "common:language.set"));
+    expect(opened).toContain(texts().t("fr", "common:welcome"));
+    expect(opened.some((text) => text.includes(texts().t("fr", "common:menu.text")))).toBe(false);
   });
 });
 
@@ -205,13 +264,22 @@ describe("Telegram webhook mode", () => {
     expect(await hookEmulator.postToWebhook(url, update, "wrong")).toBe(401);
     expect(hookEmulator.messages(chatId)).toEqual([]);
     expect(await hookEmulator.postToWebhook(url, update, secret)).toBe(200);
-    await hookEmulator.waitForMessages(chatId, 2, WAIT);
+    // The language picker; the redelivered /start must not bring a second one.
+    await hookEmulator.waitForMessages(chatId, 1, WAIT);
     expect(await hookEmulator.postToWebhook(url, update, secret)).toBe(200);
+    const pick = await person.pickLanguage(undefined, WAIT);
+    expect(await hookEmulator.postToWebhook(url, pick, secret)).toBe(200);
+    // The picker, then "language set", the welcome and the menu.
+    await hookEmulator.waitForMessages(chatId, 4, WAIT);
+    expect(await hookEmulator.postToWebhook(url, pick, secret)).toBe(200);
     const marker = person.send("/ayuda");
     expect(await hookEmulator.postToWebhook(url, marker, secret)).toBe(200);
-    await hookEmulator.waitForMessages(chatId, 4, WAIT);
+    await hookEmulator.waitForMessages(chatId, 6, WAIT);
+    // Once each: one picker, one welcome, then the help and the menu for the marker, nothing more.
+    expect(hookEmulator.messages(chatId)).toHaveLength(6);
     expect(hookEmulator.messages(chatId).filter((m) => m.text === hooked.texts.t("es", "common:welcome"))).toHaveLength(
       1,
     );
+    expect(hookEmulator.messages(chatId).at(-2)?.text).toBe(hooked.texts.t("es", "common:help"));
   });
 });

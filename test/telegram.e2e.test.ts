@@ -72,6 +72,23 @@ async function nextQuestion(chatId: number, after: number): Promise<BotMessage> 
 
 const optionButtons = (message: BotMessage) => message.buttons.filter((b) => b.callbackData?.startsWith("a:"));
 
+/**
+ * A new person picks their language at the picker (the app's language is only offered first); the
+ * picker, answered, shows the language chosen and loses its buttons. Returns the picker's id.
+ */
+async function pickLanguage(person: ReturnType<BotApiEmulator["person"]>, lng: Language): Promise<number> {
+  const chatId = person.chat.id;
+  const update = await person.pickLanguage(lng, WAIT);
+  const pickerId = update.callback_query?.message?.message_id ?? 0;
+  await emulator.waitFor(
+    () => (emulator.message(chatId, pickerId)?.buttons.length ?? 1) === 0,
+    WAIT,
+    "the picker closed",
+  );
+  expect(emulator.message(chatId, pickerId)?.text).toContain(`✅ ${texts.t(lng, "common:language.name")}`);
+  return pickerId;
+}
+
 describe("Telegram, end to end", () => {
   it("registers the commands in every language", () => {
     for (const lng of ["es", "ht", "fr", "en", "pt"] as Language[]) {
@@ -85,7 +102,8 @@ describe("Telegram, end to end", () => {
     const person = emulator.person({ chatId: 81_001, languageCode: "ht", firstName: "Roseline" });
     const chatId = 81_001;
     person.sendCommand("/start consulta");
-    let question = await nextQuestion(chatId, 0);
+    // The link waits for the language; Kreyòl, the app's, is tapped.
+    let question = await nextQuestion(chatId, await pickLanguage(person, "ht"));
     expect(emulator.messages(chatId).some((m) => m.text === texts.t("ht", "common:welcome"))).toBe(true);
     const asked: string[] = [];
     for (let turn = 0; turn < 40; turn++) {
@@ -149,7 +167,7 @@ describe("Telegram, end to end", () => {
     const person = emulator.person({ chatId: 81_002, languageCode: "es-CL", firstName: "Luis" });
     const chatId = 81_002;
     person.sendCommand("/start");
-    let question = await nextQuestion(chatId, 0);
+    let question = await nextQuestion(chatId, await pickLanguage(person, "es"));
     expect(stepOf(question)).toBe("_menu");
     // The consultation is the menu's second item.
     person.send("2");

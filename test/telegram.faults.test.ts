@@ -47,13 +47,16 @@ describe("Telegram with long polling, when things go wrong", () => {
     expect(warned[0]).not.toContain("\\n    at ");
     const person = emulator.person({ chatId: 84_001, languageCode: "es" });
     person.sendCommand("/start");
-    await emulator.waitForMessages(84_001, 2, WAIT);
+    await person.pickLanguage(undefined, WAIT);
+    // The picker, then "language set", the welcome and the menu.
+    await emulator.waitForMessages(84_001, 4, WAIT);
   });
 
   it("still answers when the edit of the tapped question is refused", async () => {
     const chatId = 84_002;
     const person = emulator.person({ chatId, languageCode: "es" });
     person.sendCommand("/start consulta");
+    await person.pickLanguage(undefined, WAIT);
     await emulator.waitFor(
       () => emulator.lastMessage(chatId)?.buttons.some((b) => b.callbackData === "a:consulta:consent:yes") ?? false,
       WAIT,
@@ -73,6 +76,7 @@ describe("Telegram with long polling, when things go wrong", () => {
     const chatId = 84_003;
     const person = emulator.person({ chatId, languageCode: "es" });
     person.sendCommand("/start consulta");
+    await person.pickLanguage(undefined, WAIT);
     await emulator.waitFor(
       () => emulator.lastMessage(chatId)?.buttons.some((b) => b.callbackData === "a:consulta:consent:yes") ?? false,
       WAIT,
@@ -219,7 +223,10 @@ describe("Telegram webhook, when things go wrong", () => {
     const chatId = 86_002;
     const person = emulator.person({ chatId, languageCode: "es" });
     expect(await emulator.postToWebhook(url, person.send("/start"), secret)).toBe(200);
-    await emulator.waitForMessages(chatId, 2, WAIT);
+    const pick = await person.pickLanguage(undefined, WAIT);
+    expect(await emulator.postToWebhook(url, pick, secret)).toBe(200);
+    // The picker, then "language set", the welcome and the menu.
+    await emulator.waitForMessages(chatId, 4, WAIT);
   });
 
   it("refuses a body too large for any update with 413", async () => {

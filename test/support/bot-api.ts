@@ -124,6 +124,13 @@ export interface Person {
   readonly chat: Chat.PrivateChat;
   send(text: string, entities?: MessageEntity[]): Update;
   sendCommand(command: string): Update;
+  /**
+   * Waits for the language picker as the latest bot message and taps the button of `lng` (a
+   * code such as "ht"), by default the language of the person's `languageCode` ("es-CL" → "es"):
+   * Telegram's interface language is only offered first, never taken silently, so a new person
+   * picks. Returns the tap's update (to post it to a webhook, say).
+   */
+  pickLanguage(lng?: string, timeoutMs?: number): Promise<Update>;
   /** A tap on an inline button of bot message `messageId`; the button must exist unless `unchecked`. */
   /**
    * A tap on an inline button of bot message `messageId`; the button must exist unless `unchecked`.
@@ -766,6 +773,24 @@ export class BotApiEmulator {
       },
       tap: (messageId, callbackData, tapOpts) =>
         this.tap(chat, user, messageId, callbackData, tapOpts?.unchecked, tapOpts?.inaccessible),
+      pickLanguage: async (lng, timeoutMs = 15_000) => {
+        const code = (lng ?? opts.languageCode ?? "").slice(0, 2).toLowerCase();
+        if (!code) throw new Error(`pickLanguage: no language given and ${firstName} has no languageCode`);
+        const data = `l:${code}`;
+        const picker = (): BotMessage | undefined => {
+          const latest = this.lastMessage(chat.id);
+          return latest?.buttons.some((b) => b.callbackData === data) ? latest : undefined;
+        };
+        try {
+          await this.waitFor(() => picker() !== undefined, timeoutMs);
+        } catch {
+          const got = this.messages(chat.id).map((m) => JSON.stringify(m.text));
+          throw new Error(
+            `pickLanguage: no picker with "${data}" as the latest message in chat ${chat.id} within ${timeoutMs} ms, got ${got.length}: ${got.join(", ")}`,
+          );
+        }
+        return this.tap(chat, user, (picker() as BotMessage).messageId, data, false);
+      },
       tapButton: (label, messageId) => {
         const candidates = this.messages(chat.id).reverse();
         for (const m of candidates) {

@@ -289,7 +289,7 @@ export class TelegramChannel implements Channel {
     if (recalled === UNREAD && reading.inbound.content.kind === "text") {
       // Typed text whose question is unknown could be taken for the next one (a retry whose first
       // try was written after all, its answer late): the person tries again, as the engine would ask.
-      const lng = languageFromCode(reading.inbound.languageCode) ?? this.options.defaultLanguage;
+      const lng = languageFromCode(reading.inbound.languageSuggestion) ?? this.options.defaultLanguage;
       await this.#send(chatId, [{ kind: "text", text: this.options.texts.t(lng, "common:error.tryAgain") }], {});
       return;
     }

@@ -123,5 +123,13 @@ function inbound(
   languageCode: string | undefined,
   content: InboundContent,
 ): InboundMessage {
-  return { id: `tg${updateId}`, channel: "telegram", chatId, languageCode: languageCode?.slice(0, 35), content };
+  // The app's interface language is only a suggestion: Telegram has no Kreyòl interface, so a
+  // Haitian with a French phone must still be asked, with what their words say offered first.
+  return {
+    id: `tg${updateId}`,
+    channel: "telegram",
+    chatId,
+    ...(languageCode ? { languageSuggestion: languageCode.slice(0, 35) } : {}),
+    content,
+  };
 }

@@ -79,7 +79,7 @@ export class Conversation implements Moves {
     const session = stored ?? freshSession();
     if (inbound.id && session.seen.includes(inbound.id)) return keep(session, this.current(session));
     if (stored && this.#answersAnotherPrompt(session, inbound)) {
-      const lng = session.lng ?? languageFromCode(inbound.languageCode) ?? "es";
+      const lng = session.lng ?? languageFromCode(inbound.languageCode ?? inbound.languageSuggestion) ?? "es";
       return keep(session, [this.options.render.text(lng, "common:repeat"), ...this.current(session)]);
     }
     return remember(this.#step(session, inbound, ctx), inbound.id);
@@ -125,7 +125,7 @@ export class Conversation implements Moves {
     const token = content.kind === "choice" ? parseToken(content.token) : undefined;
 
     if (slash?.command === "delete")
-      return this.#forget(session, session.lng ?? languageFromCode(inbound.languageCode), ctx);
+      return this.#forget(session, session.lng ?? languageFromCode(inbound.languageCode ?? inbound.languageSuggestion), ctx);
     if (token?.kind === "language") return this.#language.choose(session, token.lng, ctx);
     let current = session;
     let leftPicker = false;
