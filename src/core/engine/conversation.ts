@@ -125,7 +125,11 @@ export class Conversation implements Moves {
     const token = content.kind === "choice" ? parseToken(content.token) : undefined;
 
     if (slash?.command === "delete")
-      return this.#forget(session, session.lng ?? languageFromCode(inbound.languageCode ?? inbound.languageSuggestion), ctx);
+      return this.#forget(
+        session,
+        session.lng ?? languageFromCode(inbound.languageCode ?? inbound.languageSuggestion),
+        ctx,
+      );
     if (token?.kind === "language") return this.#language.choose(session, token.lng, ctx);
     let current = session;
     let leftPicker = false;

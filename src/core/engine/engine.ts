@@ -117,7 +117,14 @@ export class Engine {
         "session store unavailable; asked the person to try again",
       );
     }
-    return [{ messages: [this.#tryAgain(inbound.languageCode ?? inbound.languageSuggestion)], language: undefined, applied: false }, "try-again"];
+    return [
+      {
+        messages: [this.#tryAgain(inbound.languageCode ?? inbound.languageSuggestion)],
+        language: undefined,
+        applied: false,
+      },
+      "try-again",
+    ];
   }
 
   /**
