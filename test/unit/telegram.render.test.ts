@@ -8,7 +8,7 @@ const person = { id: 42, is_bot: false, first_name: "Ana", language_code: "ht" }
 const privateChat = { id: 42, type: "private" as const, first_name: "Ana" };
 
 describe("reading Telegram updates", () => {
-  it("takes private text, with the person's app language", () => {
+  it("takes private text, with the person's app language as a suggestion, never a decision", () => {
     const reading = readUpdate({
       update_id: 1,
       message: { message_id: 5, date: 0, chat: privateChat, from: person, text: "/start consulta" },
@@ -19,7 +19,7 @@ describe("reading Telegram updates", () => {
         id: "tg1",
         channel: "telegram",
         chatId: "42",
-        languageCode: "ht",
+        languageSuggestion: "ht",
         content: { kind: "text", text: "/start consulta" },
       },
     });
