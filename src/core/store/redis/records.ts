@@ -103,7 +103,17 @@ export class RedisRecordStore implements RecordStore {
 
   async unsettled(olderThanMs: number, limit: number): Promise<UnsettledRecord[]> {
     const flat = await call(() =>
-      this.#redis.zrangebyscore(this.#index, "-inf", Date.now() - olderThanMs, "WITHSCORES", "LIMIT", 0, limit),
+      // Marks carry a fraction of a millisecond (two in one millisecond keep apart): everything
+      // before the next whole millisecond counts, or a mark made this millisecond would be missed.
+      this.#redis.zrangebyscore(
+        this.#index,
+        "-inf",
+        `(${Date.now() - olderThanMs + 1}`,
+        "WITHSCORES",
+        "LIMIT",
+        0,
+        limit,
+      ),
     );
     const entries: UnsettledRecord[] = [];
     for (let at = 0; at + 1 < flat.length; at += 2)
