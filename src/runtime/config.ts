@@ -89,19 +89,17 @@ function onOff(fallback: "true" | "false") {
   );
 }
 
+const portNumber = z.coerce
+  .number({ message: "must be a port number" })
+  .int({ message: "must be a whole number" })
+  .min(0, { message: "must be between 0 and 65535" })
+  .max(65535, { message: "must be between 0 and 65535" });
+
 export const configSchema = z
   .object({
     REDIS_URL: redisUrl,
     REDIS_PREFIX: redisPrefix,
-    HTTP_PORT: z.preprocess(
-      emptyAsUndefined,
-      z.coerce
-        .number({ message: "must be a port number" })
-        .int({ message: "must be a whole number" })
-        .min(0, { message: "must be between 0 and 65535" })
-        .max(65535, { message: "must be between 0 and 65535" })
-        .default(3000),
-    ),
+    HTTP_PORT: z.preprocess(emptyAsUndefined, portNumber.default(3000)),
     HTTP_HOST: z.preprocess(emptyAsUndefined, z.string().default("0.0.0.0")),
     SESSION_IDLE_HOURS: z.preprocess(
       emptyAsUndefined,
@@ -189,15 +187,7 @@ export const configSchema = z
         .default("/staff"),
     ),
     /** Set: the staff area (and /metrics) on a port of its own, apart from the public web chat. */
-    STAFF_PORT: z.preprocess(
-      emptyAsUndefined,
-      z.coerce
-        .number({ message: "must be a port number" })
-        .int({ message: "must be a whole number" })
-        .min(0, { message: "must be between 0 and 65535" })
-        .max(65535, { message: "must be between 0 and 65535" })
-        .optional(),
-    ),
+    STAFF_PORT: z.preprocess(emptyAsUndefined, portNumber.optional()),
     STAFF_ACCOUNTS_FILE: accountsFile,
     STAFF_SESSION_HOURS: z.preprocess(
       emptyAsUndefined,

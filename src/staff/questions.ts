@@ -60,19 +60,9 @@ function fromStep(flow: Flow, texts: Texts, step: QuestionStep, responses: reado
   const keys = flow.texts.get(step.id);
   const label = keys ? texts.t("es", keys.short) : step.id;
   const skippable = step.skippable || wasSkipped(step.id, responses);
-  if (step.kind === "number" && step.bands) {
-    return {
-      id: step.id,
-      kind: step.kind,
-      label,
-      skippable,
-      inFlow: true,
-      options: [],
-      bands: bandsOf(step.min, step.bands),
-    };
-  }
   if (step.kind !== "choice" && step.kind !== "multichoice") {
-    return { id: step.id, kind: step.kind, label, skippable, inFlow: true, options: [] };
+    const bands = step.kind === "number" && step.bands ? { bands: bandsOf(step.min, step.bands) } : {};
+    return { id: step.id, kind: step.kind, label, skippable, inFlow: true, options: [], ...bands };
   }
   const options = step.options.map((option) => ({
     id: option.id,

@@ -1,7 +1,7 @@
 import { franc } from "franc-min";
 import { LANGUAGES, type Language } from "./languages.js";
 import type { Texts } from "./texts.js";
-import { fold } from "./words.js";
+import { editDistance, fold } from "./words.js";
 
 /**
  * The language of a first message ("bonjou", "bom dia", "hi, I need help"), to offer it first at
@@ -118,7 +118,7 @@ export class LanguageDetector {
     let found: Language | undefined;
     let bestDistance = allowed + 1;
     for (const [name, lng] of this.#names) {
-      const distance = distanceWithin(kept, name, allowed);
+      const distance = editDistance(kept, name, allowed);
       if (distance < bestDistance) {
         bestDistance = distance;
         found = lng;
@@ -143,7 +143,7 @@ export class LanguageDetector {
     let found: Score | undefined;
     for (let length = token.length - allowed; length <= token.length + allowed; length++) {
       for (const word of this.#byLength.get(length) ?? []) {
-        const distance = distanceWithin(token, word, Math.min(allowed, bestDistance));
+        const distance = editDistance(token, word, Math.min(allowed, bestDistance));
         if (distance > allowed || distance > bestDistance) continue;
         const score = this.#words.get(word);
         if (!score) continue;
@@ -200,27 +200,4 @@ function squeeze(word: string): string {
 function byTrigrams(text: string, among: readonly Language[]): Language | undefined {
   const code = franc(text, { only: among.map((lng) => TRIGRAM_CODES[lng]), minLength: TRIGRAM_MIN_LENGTH });
   return among.find((lng) => TRIGRAM_CODES[lng] === code);
-}
-
-/** Optimal string alignment distance, or `limit + 1` as soon as it is more than `limit`. */
-function distanceWithin(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  let before: number[] = [];
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    let rowBest = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let value = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        value = Math.min(value, (before[j - 2] ?? 0) + 1);
-      current.push(value);
-      rowBest = Math.min(rowBest, value);
-    }
-    if (rowBest > limit) return limit + 1;
-    before = previous;
-    previous = current;
-  }
-  return previous[b.length] ?? limit + 1;
 }

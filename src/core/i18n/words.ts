@@ -70,7 +70,7 @@ export function closest(typed: string, candidates: Iterable<string>): string | u
 }
 
 /** Optimal string alignment distance, giving up (returns limit + 1) once it exceeds `limit`. */
-function editDistance(a: string, b: string, limit: number): number {
+export function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
   let previous2: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
