@@ -20,7 +20,7 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { ChoiceRole, InboundContent, OutboundMessage } from "../src/core/engine/messages.js";
 import { buildCore } from "../src/runtime/app.js";
-import { loadConfig } from "../src/runtime/config.js";
+import { loadConfig, redisLocation } from "../src/runtime/config.js";
 import { openStores, type Stores } from "../src/runtime/stores.js";
 
 type Engine = ReturnType<typeof buildCore>["engine"];
@@ -141,7 +141,7 @@ function setUp(options: Options): Bench {
   // Silent: the engine logs every submission at info, and writing logs is not what is measured.
   const silent = pino({ level: "silent" });
   const store = openStores(
-    { url: config.REDIS_URL, prefix: config.REDIS_PREFIX, accountsFile: config.STAFF_ACCOUNTS_FILE },
+    { location: redisLocation(config), prefix: config.REDIS_PREFIX, accountsFile: config.STAFF_ACCOUNTS_FILE },
     silent,
   );
   const { engine, texts } = buildCore(config, silent, store);

@@ -1,4 +1,3 @@
-import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Flow } from "../src/core/flows/compile.js";
 import type { FlowEvent } from "../src/core/flows/machine.js";
@@ -7,14 +6,15 @@ import { RedisRecordStore } from "../src/core/store/redis/records.js";
 import { RedisResponseStore } from "../src/core/store/redis/responses.js";
 import { storedResponseSchema } from "../src/core/store/responses.js";
 import { act, completePaths } from "./support/drive.js";
-import { dropPrefix, engineOn, Person, REDIS_URL, testPrefix } from "./support/puente.js";
+import { dropPrefix, engineOn, Person, testPrefix } from "./support/puente.js";
+import { adminRedis, keysMatching, TEST_REDIS } from "./support/redis.js";
 
 /**
  * The consultation's promises on a real Redis: nothing stored names the person, one response
  * per person, no answers left behind in the session, no time kept.
  */
 const prefix = testPrefix("anonymity");
-const redis = openRedis(REDIS_URL);
+const redis = openRedis(TEST_REDIS);
 const sessions = new RedisRecordStore(redis, prefix, "s");
 const responses = new RedisResponseStore(redis, prefix);
 const { engine, flows, texts } = engineOn(sessions, {}, { responses });
@@ -57,21 +57,16 @@ async function takeSurvey(index: number): Promise<Person> {
 }
 
 async function everythingInRedis(): Promise<string> {
-  const admin = new Redis(REDIS_URL);
+  const admin = adminRedis();
   const parts: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, keys] = await admin.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
-    cursor = next;
-    for (const key of keys) {
-      parts.push(key);
-      const type = await admin.type(key);
-      if (type === "hash") parts.push(...Object.entries(await admin.hgetall(key)).flat());
-      if (type === "set") parts.push(...(await admin.smembers(key)));
-      if (type === "string") parts.push((await admin.get(key)) ?? "");
-      if (type === "stream") for (const [id, fields] of await admin.xrange(key, "-", "+")) parts.push(id, ...fields);
-    }
-  } while (cursor !== "0");
+  for (const key of await keysMatching(admin, `${prefix}:*`)) {
+    parts.push(key);
+    const type = await admin.type(key);
+    if (type === "hash") parts.push(...Object.entries(await admin.hgetall(key)).flat());
+    if (type === "set") parts.push(...(await admin.smembers(key)));
+    if (type === "string") parts.push((await admin.get(key)) ?? "");
+    if (type === "stream") for (const [id, fields] of await admin.xrange(key, "-", "+")) parts.push(id, ...fields);
+  }
   await admin.quit();
   return parts.join("\n");
 }
@@ -101,9 +96,10 @@ describe("the anonymous consultation on Redis", () => {
   }, 120_000);
 
   it("keeps only the allowed fields, the day and never the time, not even in the stream ids", async () => {
-    const admin = new Redis(REDIS_URL);
-    const entries = await admin.xrange(`${prefix}:r:consulta`, "-", "+");
+    const admin = adminRedis();
+    const entries = await admin.xrange(`${prefix}:r:{consulta}`, "-", "+");
     await admin.quit();
+    expect(entries.length).toBeGreaterThan(0);
     for (const [id, fields] of entries) {
       const response = storedResponseSchema.parse(JSON.parse(fields[1] ?? ""));
       expect(Object.keys(response).sort()).toEqual(["answers", "channel", "date", "flow", "id", "lng", "version"]);

@@ -7,11 +7,12 @@ import { RedisCaseIndex } from "../src/core/store/redis/cases.js";
 import { closeRedis, openRedis } from "../src/core/store/redis/client.js";
 import { RedisMailbox } from "../src/core/store/redis/mailbox.js";
 import { until } from "./support/handoff.js";
-import { dropPrefix, REDIS_URL, testPrefix } from "./support/puente.js";
+import { dropPrefix, testPrefix } from "./support/puente.js";
+import { TEST_REDIS } from "./support/redis.js";
 
 /** The case index and the mailbox: one contract each, on memory and on Redis. */
 const prefix = testPrefix("case-stores");
-const redis = openRedis(REDIS_URL);
+const redis = openRedis(TEST_REDIS);
 const mailboxes: Mailbox[] = [];
 afterAll(async () => {
   for (const mailbox of mailboxes) await mailbox.close();
@@ -99,7 +100,7 @@ describe.each<[string, () => Mailbox]>([
 
 describe("the Redis mailbox across replicas", () => {
   it("wakes a watcher on another connection", async () => {
-    const elsewhere = openRedis(REDIS_URL);
+    const elsewhere = openRedis(TEST_REDIS);
     const here = new RedisMailbox(redis, prefix);
     const there = new RedisMailbox(elsewhere, prefix);
     mailboxes.push(here, there, {

@@ -6,12 +6,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFlows, type Flow } from "../src/core/flows/compile.js";
 import type { Answers } from "../src/core/flows/schema.js";
 import { createTexts, readLocales } from "../src/core/i18n/texts.js";
-import { closeRedis, openRedis } from "../src/core/store/redis/client.js";
+import { closeRedis, openRedis, type RedisClient } from "../src/core/store/redis/client.js";
 import { RedisResponseStore } from "../src/core/store/redis/responses.js";
 import type { StoredResponse } from "../src/core/store/responses.js";
 import { csvCell } from "../src/staff/export/csv.js";
@@ -88,7 +87,7 @@ const submitted: StoredResponse[] = [
 ];
 
 const prefix = testPrefix("export");
-let redis: Redis;
+let redis: RedisClient;
 let stored: StoredResponse[];
 
 beforeAll(async () => {
@@ -347,7 +346,7 @@ describe("export command", { timeout: 90_000 }, () => {
     const own = testPrefix("export-corrupt");
     try {
       const store = new RedisResponseStore(redis, own);
-      const stream = `${own}:r:demo`;
+      const stream = `${own}:r:{demo}`;
       const good = [
         response("2025-03-01", 2, { consent: true, age: 30 }),
         response("2025-03-02", 2, { consent: true, age: 31 }),

@@ -10,7 +10,8 @@ import {
 import { MemoryJobQueue } from "../src/core/store/memory/jobs.js";
 import { BullJobQueue } from "../src/core/store/redis/jobs.js";
 import { until } from "./support/handoff.js";
-import { dropPrefix, REDIS_URL, testPrefix } from "./support/puente.js";
+import { dropPrefix, testPrefix } from "./support/puente.js";
+import { adminRedis, TEST_REDIS } from "./support/redis.js";
 
 /** One contract, both backends: what cases and notifications rely on from the job queue. */
 const policies: Record<QueueName, QueuePolicy> = {
@@ -33,7 +34,7 @@ const backends: Array<[string, (failed: FailedJob[]) => JobQueue]> = [
     (failed) => {
       const prefix = testPrefix("jobs");
       prefixes.push(prefix);
-      return new BullJobQueue(REDIS_URL, prefix, policies, (failure) => failed.push(failure));
+      return new BullJobQueue(TEST_REDIS, prefix, policies, (failure) => failed.push(failure));
     },
   ],
 ];
@@ -125,14 +126,16 @@ describe("repeatable jobs across replicas (BullMQ)", () => {
   it("are one schedule, with one job waiting, however many replicas schedule them", async () => {
     const prefix = testPrefix("jobs-repeat");
     prefixes.push(prefix);
-    const replicas = [new BullJobQueue(REDIS_URL, prefix, policies), new BullJobQueue(REDIS_URL, prefix, policies)];
+    const replicas = [new BullJobQueue(TEST_REDIS, prefix, policies), new BullJobQueue(TEST_REDIS, prefix, policies)];
     queues.push(...replicas);
     for (const replica of replicas) await replica.every("upkeep", "sweep", 60_000, { type: "sweep" });
     await replicas[0]?.every("upkeep", "sweep", 60_000, { type: "sweep" });
-    const queue = new Queue("upkeep", { connection: { url: REDIS_URL }, prefix: `{${prefix}:jobs}` });
+    const connection = adminRedis();
+    const queue = new Queue("upkeep", { connection, prefix: `{${prefix}:jobs}` });
     expect(await queue.getJobSchedulers()).toHaveLength(1);
     const counts = await queue.getJobCounts("delayed", "waiting");
     expect((counts.delayed ?? 0) + (counts.waiting ?? 0)).toBe(1);
     await queue.close();
+    await connection.quit();
   });
 });

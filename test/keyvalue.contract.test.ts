@@ -3,11 +3,12 @@ import type { KeyValueStore } from "../src/core/store/keyvalue.js";
 import { MemoryKeyValueStore } from "../src/core/store/memory/keyvalue.js";
 import { closeRedis, openRedis } from "../src/core/store/redis/client.js";
 import { RedisKeyValueStore } from "../src/core/store/redis/keyvalue.js";
-import { dropPrefix, REDIS_URL, testPrefix } from "./support/puente.js";
+import { dropPrefix, testPrefix } from "./support/puente.js";
+import { TEST_REDIS } from "./support/redis.js";
 
 /** One contract, both backends: what channels rely on from the key-value store. */
 const prefix = testPrefix("keyvalue");
-const redis = openRedis(REDIS_URL);
+const redis = openRedis(TEST_REDIS);
 const memory = new MemoryKeyValueStore();
 afterAll(async () => {
   memory.close();

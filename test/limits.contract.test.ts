@@ -4,11 +4,12 @@ import { MemoryRateLimiter } from "../src/core/store/memory/limits.js";
 import { StoreUnavailableError } from "../src/core/store/records.js";
 import { closeRedis, openRedis } from "../src/core/store/redis/client.js";
 import { RedisRateLimiter } from "../src/core/store/redis/limits.js";
-import { dropPrefix, REDIS_URL, testPrefix } from "./support/puente.js";
+import { dropPrefix, testPrefix } from "./support/puente.js";
+import { TEST_REDIS } from "./support/redis.js";
 
 /** One contract, both backends: what the web chat relies on from a rate limiter. */
 const prefix = testPrefix("limits");
-const redis = openRedis(REDIS_URL);
+const redis = openRedis(TEST_REDIS);
 afterAll(async () => {
   await closeRedis(redis);
   await dropPrefix(prefix);

@@ -1,9 +1,9 @@
-import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { MemoryRecordStore } from "../src/core/store/memory/records.js";
 import { type RecordStore, StoreUnavailableError } from "../src/core/store/records.js";
 import { RedisRecordStore } from "../src/core/store/redis/records.js";
-import { dropPrefix, REDIS_URL, testPrefix } from "./support/puente.js";
+import { dropPrefix, testPrefix } from "./support/puente.js";
+import { adminRedis, keysMatching, TEST_REDIS } from "./support/redis.js";
 
 /** One contract, every backend: what the engine and the cases rely on from a record store. */
 const backends: Array<[string, () => { store: RecordStore; prefix: string | undefined }]> = [
@@ -12,7 +12,7 @@ const backends: Array<[string, () => { store: RecordStore; prefix: string | unde
     "redis",
     () => {
       const prefix = testPrefix("records");
-      return { store: RedisRecordStore.connect(REDIS_URL, prefix, "s"), prefix };
+      return { store: RedisRecordStore.connect(TEST_REDIS, prefix, "s"), prefix };
     },
   ],
 ];
@@ -136,11 +136,15 @@ describe.each(backends)("record store contract: %s", (_, open) => {
 describe("redis record store", () => {
   it("puts every key under its prefix and namespace", async () => {
     const prefix = testPrefix("keys");
-    const store = RedisRecordStore.connect(REDIS_URL, prefix, "s");
+    const store = RedisRecordStore.connect(TEST_REDIS, prefix, "s");
     await store.write("k", set("v"), 0);
     await store.write("j", set("v", '["e"]'), 0);
-    const redis = new Redis(REDIS_URL);
-    expect((await redis.keys(`${prefix}:*`)).sort()).toEqual([`${prefix}:s-outbox`, `${prefix}:s:j`, `${prefix}:s:k`]);
+    const redis = adminRedis();
+    expect((await keysMatching(redis, `${prefix}:*`)).sort()).toEqual([
+      `${prefix}:s-outbox`,
+      `${prefix}:s:j`,
+      `${prefix}:s:k`,
+    ]);
     await redis.quit();
     await store.close();
     await dropPrefix(prefix);
@@ -148,8 +152,8 @@ describe("redis record store", () => {
 
   it("keeps namespaces apart on one prefix", async () => {
     const prefix = testPrefix("namespaces");
-    const sessions = RedisRecordStore.connect(REDIS_URL, prefix, "s");
-    const cases = RedisRecordStore.connect(REDIS_URL, prefix, "c");
+    const sessions = RedisRecordStore.connect(TEST_REDIS, prefix, "s");
+    const cases = RedisRecordStore.connect(TEST_REDIS, prefix, "c");
     await sessions.write("shared", set("mine"), 0);
     expect(await cases.read("shared")).toBeUndefined();
     await sessions.close();

@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../src/core/store/records.js";
-import { COMMAND_TIMEOUT_MS, call, openRedis } from "../src/core/store/redis/client.js";
+import { COMMAND_TIMEOUT_MS, call, openRedis, type RedisClient } from "../src/core/store/redis/client.js";
 import { RedisRateLimiter } from "../src/core/store/redis/limits.js";
 import { dropPrefix, REDIS_URL, testPrefix } from "./support/puente.js";
 import { RedisProxy } from "./support/redis-proxy.js";
@@ -16,7 +15,7 @@ import { RedisProxy } from "./support/redis-proxy.js";
 describe("a Redis call behind a stalled one", () => {
   const proxy = new RedisProxy(REDIS_URL);
   const prefix = testPrefix("redis-timeout");
-  let redis: Redis;
+  let redis: RedisClient;
   /** Well under twice the timeout, which is what a call behind a stalled one took. */
   const bound = COMMAND_TIMEOUT_MS + 1_500;
 

@@ -2,13 +2,14 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { MemoryResponseStore } from "../src/core/store/memory/responses.js";
 import { closeRedis, openRedis } from "../src/core/store/redis/client.js";
-import { RedisResponseStore } from "../src/core/store/redis/responses.js";
+import { RedisResponseStore, ResponseKeysError } from "../src/core/store/redis/responses.js";
 import type { ResponseStore, StoredResponse } from "../src/core/store/responses.js";
-import { dropPrefix, REDIS_URL, testPrefix } from "./support/puente.js";
+import { dropPrefix, testPrefix } from "./support/puente.js";
+import { keysMatching, ON_CLUSTER, TEST_REDIS } from "./support/redis.js";
 
 /** One contract for every backend of anonymous responses. */
 const prefix = testPrefix("responses");
-const redis = openRedis(REDIS_URL);
+const redis = openRedis(TEST_REDIS);
 afterAll(async () => {
   await dropPrefix(prefix);
   await closeRedis(redis);
@@ -78,8 +79,42 @@ describe("redis response store", () => {
     await store.submit(response("2026-11-21"), "x");
     await store.submit(response("2026-11-20"), "y");
     await store.submit(response("2026-11-21"), "z");
-    const ids = (await redis.xrange(`${own}:r:consulta`, "-", "+")).map(([id]) => id);
+    const ids = (await redis.xrange(`${own}:r:{consulta}`, "-", "+")).map(([id]) => id);
     const day = String(Date.parse("2026-11-21T00:00:00Z"));
     expect(ids).toEqual([`${day}-0`, `${day}-1`, `${day}-2`]);
   });
+
+  it.runIf(ON_CLUSTER)(
+    "keeps a flow's stream and participants in one cluster slot (the submit script touches both)",
+    async () => {
+      const own = `${prefix}:slots`;
+      await new RedisResponseStore(redis, own).submit(response("2026-11-21"), "x");
+      const slot = (key: string) => redis.call("CLUSTER", "KEYSLOT", key);
+      const keys = await keysMatching(redis, `${own}:*`);
+      expect(keys.sort()).toEqual([`${own}:p:{consulta}`, `${own}:r:{consulta}`]);
+      expect(await slot(keys[0] as string)).toBe(await slot(keys[1] as string));
+    },
+  );
+
+  // Versions before hash tags never ran on a cluster: their keys only exist on one Redis.
+  it.skipIf(ON_CLUSTER)(
+    "moves responses kept under an older version's key names, once, and refuses to guess when both exist",
+    async () => {
+      const own = `${prefix}:adopt`;
+      const old = new RedisResponseStore(redis, `${own}:staging`);
+      await old.submit(response("2026-11-20"), "early");
+      // Where an older version kept them: the same stream and set without the hash tag.
+      await redis.rename(`${own}:staging:r:{consulta}`, `${own}:r:consulta`);
+      await redis.rename(`${own}:staging:p:{consulta}`, `${own}:p:consulta`);
+      const store = new RedisResponseStore(redis, own);
+      expect(await store.adoptUntagged(["consulta", "demo"])).toEqual(["consulta"]);
+      expect((await store.list("consulta")).responses).toHaveLength(1);
+      expect(await store.hasTakenPart("consulta", "early")).toBe(true);
+      expect(await store.submit(response("2026-11-21"), "early")).toBe("duplicate");
+      expect(await store.adoptUntagged(["consulta"])).toEqual([]);
+      await redis.set(`${own}:r:consulta`, "left by hand");
+      await expect(store.adoptUntagged(["consulta"])).rejects.toBeInstanceOf(ResponseKeysError);
+      expect(await redis.get(`${own}:r:consulta`)).toBe("left by hand");
+    },
+  );
 });

@@ -185,3 +185,22 @@ describe("web chat switched off", () => {
     }
   });
 });
+
+describe("web chat when the program stops", () => {
+  it("ends open event streams at once (browsers reconnect), so stopping never waits on a page left open", async () => {
+    const puente = await startPuente(testConfig({ HTTP_PORT: "0", HTTP_HOST: "127.0.0.1" }), quiet);
+    const client = new WebChatClient(`http://127.0.0.1:${puente.port}`);
+    await client.say("/start");
+    const events = await fetch(`${client.url}/api/chat/events`, { headers: { cookie: client.cookie ?? "" } });
+    expect(events.status).toBe(200);
+    const ended = events
+      .text()
+      .then(() => true)
+      .catch(() => true);
+    const started = Date.now();
+    await puente.close();
+    // Well before the server's grace for open requests (5 s), which cuts what is left.
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await ended).toBe(true);
+  });
+});

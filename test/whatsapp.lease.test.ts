@@ -1,26 +1,26 @@
-import type { Redis } from "ioredis";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { LeaseKeeper, LocalLease, RedisLease } from "../src/core/store/lease.js";
-import { closeRedis, openRedis } from "../src/core/store/redis/client.js";
-import { dropPrefix, REDIS_URL, testPrefix } from "./support/puente.js";
+import { type Lease, LeaseKeeper, LocalLease, RedisLease } from "../src/core/store/lease.js";
+import { closeRedis, openRedis, type RedisClient } from "../src/core/store/redis/client.js";
+import { dropPrefix, testPrefix } from "./support/puente.js";
+import { TEST_REDIS } from "./support/redis.js";
 
 /**
  * One owner per number: of several replicas, exactly one holds the WhatsApp session by a lease in
  * Redis that it renews, and another takes over when the holder dies or leaves.
  */
 const prefix = testPrefix("whatsapp-lease");
-const connections: Redis[] = [];
+const connections: RedisClient[] = [];
 const keepers: LeaseKeeper[] = [];
 
 /** Each replica has its own connection, as separate processes would. */
-function connect(): Redis {
-  const redis = openRedis(REDIS_URL);
+function connect(): RedisClient {
+  const redis = openRedis(TEST_REDIS);
   connections.push(redis);
   return redis;
 }
 
 /** A keeper that records when its callbacks fire. */
-function keeper(lease: RedisLease | LocalLease, ttlMs: number) {
+function keeper(lease: Lease, ttlMs: number) {
   const events = { acquired: [] as number[], lost: [] as number[] };
   const kept = new LeaseKeeper(lease, {
     ttlMs,
@@ -108,6 +108,29 @@ describe("LeaseKeeper", () => {
     await waitUntil(() => other.events.acquired.length === 1);
     expect(holder.events.lost).toHaveLength(1);
     expect(holder.events.lost[0] ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(other.events.acquired[0] ?? 0);
+  });
+
+  it("gives the lease up while a renewal hangs (Redis stalled, not down), before it could run out", async () => {
+    const ttl = 600;
+    let stalled = false;
+    // Answers, but only after three ttls: as a stalled Redis does before the command times out.
+    const late = () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 3 * ttl));
+    const lease: Lease = {
+      holder: "stalled",
+      acquire: async () => true,
+      renew: () => (stalled ? late() : Promise.resolve(true)),
+      release: async () => {},
+    };
+    const held = keeper(lease, ttl);
+    held.keeper.start();
+    await waitUntil(() => held.events.acquired.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, ttl / 2));
+    stalled = true;
+    const stalledAt = Date.now();
+    await waitUntil(() => held.events.lost.length === 1);
+    // The last confirmed renewal was at most a third of the ttl before the stall.
+    expect((held.events.lost[0] ?? Number.POSITIVE_INFINITY) - stalledAt).toBeLessThan(ttl);
+    expect(held.keeper.holding).toBe(false);
   });
 
   it("calls onLost when a renewal finds the lease in another's hands", async () => {

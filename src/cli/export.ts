@@ -7,7 +7,7 @@ import { flowIdSchema } from "../core/flows/schema.js";
 import { createTexts, readLocales } from "../core/i18n/texts.js";
 import { closeRedis, openRedis } from "../core/store/redis/client.js";
 import { RedisResponseStore } from "../core/store/redis/responses.js";
-import { ConfigError, type ExportConfig, loadExportConfig } from "../runtime/config.js";
+import { ConfigError, type ExportConfig, loadExportConfig, redisLocation } from "../runtime/config.js";
 import { csvDelimiterSchema } from "../staff/export/csv.js";
 import { exportFormatSchema } from "../staff/export/export.js";
 import { dateRangeSchema } from "../staff/export/table.js";
@@ -94,17 +94,24 @@ async function run(argv: string[]): Promise<void> {
   }
   // Only what the export uses, checked as the bot checks it: no ANON_SECRET, no channel settings.
   const config = loadExportConfig();
-  if (!config.REDIS_URL) {
+  const location = redisLocation(config);
+  if (!location) {
     throw new ExportError(
-      "The export reads the responses from Redis: set REDIS_URL (and REDIS_PREFIX as the bot has it).",
+      "The export reads the responses from Redis: set REDIS_URL or REDIS_CLUSTER_NODES (and REDIS_PREFIX) as the bot has them.",
     );
   }
   const texts = createTexts(readLocales(config.LOCALES_DIR));
   const flows = compileFlows(config.FLOWS_DIR, texts);
   const flow = findFlow(config, flows, args.flow);
-  const redis = openRedis(config.REDIS_URL);
+  const redis = openRedis(location);
+  const responses = new RedisResponseStore(redis, config.REDIS_PREFIX);
+  // Responses an older version kept under untagged names are moved first, as the bot does at start.
+  await responses.adoptUntagged([flow.id]).catch(async (error: unknown) => {
+    await closeRedis(redis);
+    throw error;
+  });
   // The same service as the dashboard's downloads, on the bot's Redis.
-  const service = new StaffService({ flows, texts, responses: new RedisResponseStore(redis, config.REDIS_PREFIX) });
+  const service = new StaffService({ flows, texts, responses });
   const { body, count, unreadable } = await service
     .download(flow, {
       format: args.format,

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { RedisAuditLog } from "../core/store/redis/audit.js";
 import { closeRedis, openRedis } from "../core/store/redis/client.js";
-import { ConfigError, loadStaffConfig } from "../runtime/config.js";
+import { ConfigError, loadStaffConfig, redisLocation } from "../runtime/config.js";
 import { accountNameSchema, type StaffAccounts } from "../staff/accounts/account.js";
 import { AccountFileError, FileStaffAccounts } from "../staff/accounts/file.js";
 import { hashPassword, newPassword } from "../staff/accounts/password.js";
@@ -51,8 +51,9 @@ interface Place {
 
 function openPlace(): Place {
   const config = loadStaffConfig();
-  if (config.REDIS_URL) {
-    const redis = openRedis(config.REDIS_URL);
+  const location = redisLocation(config);
+  if (location) {
+    const redis = openRedis(location);
     return {
       accounts: new RedisStaffAccounts(redis, config.REDIS_PREFIX),
       audit: new StaffAudit(new RedisAuditLog(redis, config.REDIS_PREFIX)),

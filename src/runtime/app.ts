@@ -25,6 +25,7 @@ import { loadOffice, type Office } from "../core/office/office.js";
 import { officeGlobals } from "../core/office/render.js";
 import { loadRules, type RuleBook } from "../core/rules/rulebook.js";
 import type { QueueName, QueuePolicy } from "../core/store/jobs.js";
+import { ResponseKeysError } from "../core/store/redis/responses.js";
 import { StaffAudit } from "../staff/audit.js";
 import { StaffService } from "../staff/service.js";
 import { StaffGroupActions } from "../staff/telegram/group.js";
@@ -32,9 +33,9 @@ import { StaffGroupNotifier } from "../staff/telegram/notifier.js";
 import { STAFF_COOKIE, staffApp } from "../staff/web/app.js";
 import { StaffSessions } from "../staff/web/sessions.js";
 import { StaffWebhook } from "../staff/webhook/webhook.js";
-import { type Config, casesEnabled } from "./config.js";
+import { type Config, casesEnabled, redisLocation } from "./config.js";
 import { PuenteEffects } from "./effects.js";
-import { createHttpApp, listen } from "./http.js";
+import { closeServer, createHttpApp, listen } from "./http.js";
 import { PuenteMetrics } from "./metrics.js";
 import { metricsRoutes, operationsRoutes } from "./operations.js";
 import { openStores, type Stores } from "./stores.js";
@@ -166,11 +167,29 @@ function countResponses(responses: AnonymousResponses, logger: Logger, everyMs: 
   };
 }
 
+/**
+ * Brings what an older version stored under other key names to today's before anything is read.
+ * A Redis that is away now is no reason not to start (the bot says "try again" until it is back):
+ * the move is then said in the log and made at the next start.
+ */
+async function adoptOldKeys(stores: Stores, flows: string[], logger: Logger): Promise<void> {
+  try {
+    const moved = await stores.adoptOldKeys(flows);
+    if (moved.length > 0) logger.info({ flows: moved }, "responses moved to this version's key names");
+  } catch (error) {
+    if (error instanceof ResponseKeysError) throw error;
+    logger.error(
+      { err: (error as Error).message },
+      "could not check for responses under older key names (Redis did not answer); the next start checks again",
+    );
+  }
+}
+
 /** The composition root: stores, core, channels, staff surfaces, background work, one HTTP server. */
 export async function startPuente(config: Config, logger: Logger, options: StartOptions = {}): Promise<Puente> {
   const stores = openStores(
     {
-      url: config.REDIS_URL,
+      location: redisLocation(config),
       prefix: config.REDIS_PREFIX,
       accountsFile: config.STAFF_ACCOUNTS_FILE,
       ...(options.policies ? { policies: options.policies } : {}),
@@ -182,6 +201,7 @@ export async function startPuente(config: Config, logger: Logger, options: Start
   const workJobs = metrics.countFailures(stores.jobs);
   const core = buildCore(config, logger, stores, { ...options, observer: metrics });
   const { engine, texts, flows, office, cases, channels } = core;
+  await adoptOldKeys(stores, [...flows.keys()], logger);
   const app = createHttpApp(logger, async () => {
     await stores.sessions.read("healthz"); // throws when Redis does not answer: /healthz then says 503
     return { store: stores.kind, flows: [...flows.keys()], cases: cases !== undefined };
@@ -323,13 +343,18 @@ export async function startPuente(config: Config, logger: Logger, options: Start
   const staffPort = staffServer ? (staffServer.address() as AddressInfo).port : port;
   let stopWork: () => Promise<void> = async () => {};
   const stopCounting = countResponses(core.responses, logger, options.countEveryMs ?? COUNT_EVERY_MS);
+  /**
+   * The way out, in order: /readyz turns traffic away; background jobs in hand finish; each channel
+   * takes nothing new and finishes what it holds (WhatsApp gives its lease up); the HTTP servers
+   * close; Redis last, since everything before may still write to it.
+   */
   const close = async () => {
     channelsStarted = false;
     stopCounting();
     await stopWork();
     for (const channel of channels.all()) await channel.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    if (staffServer) await new Promise<void>((resolve) => staffServer.close(() => resolve()));
+    await closeServer(server);
+    if (staffServer) await closeServer(staffServer);
     await stores.close();
   };
   try {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LANGUAGES } from "../core/i18n/languages.js";
+import type { ClusterNode, RedisLocation } from "../core/store/redis/client.js";
 
 /**
  * The configuration contract of DESIGN.md, read once from the environment at start.
@@ -63,6 +64,68 @@ const redisUrl = z.preprocess(
     .optional(),
 );
 
+const CLUSTER_NODES_EXAMPLE = "10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379";
+
+/**
+ * Some nodes of a Redis Cluster, comma-separated: `host:port`, or `redis://` / `rediss://` URLs
+ * where the nodes need a password or TLS (the credentials of the first URL serve every node).
+ * The client learns the rest of the cluster from any node that answers.
+ */
+const redisClusterNodes = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .transform((value, ctx) => {
+      const nodes: ClusterNode[] = [];
+      let credentials: Omit<Extract<RedisLocation, { cluster: ClusterNode[] }>, "cluster"> = {};
+      for (const entry of value.split(",").map((part) => part.trim())) {
+        const spelled = /^[a-z]+:\/\//i.test(entry) ? entry : `redis://${entry}`;
+        const url = URL.canParse(spelled) ? new URL(spelled) : undefined;
+        if (
+          !url ||
+          !/^rediss?:$/.test(url.protocol) ||
+          !url.hostname ||
+          !url.port ||
+          !["", "/"].includes(url.pathname)
+        ) {
+          ctx.addIssue({
+            code: "custom",
+            message: `must be the cluster's nodes as host:port separated by commas (${CLUSTER_NODES_EXAMPLE}), not "${entry}"`,
+          });
+          return z.NEVER;
+        }
+        nodes.push({ host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port) });
+        if (nodes.length === 1)
+          credentials = {
+            ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+            ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+            ...(url.protocol === "rediss:" ? { tls: true } : {}),
+          };
+      }
+      return { cluster: nodes, ...credentials };
+    })
+    .optional(),
+);
+
+/** Where the stores are: the cluster when its nodes are given, else the one Redis of REDIS_URL, else none. */
+export function redisLocation(config: {
+  REDIS_URL?: string | undefined;
+  REDIS_CLUSTER_NODES?: RedisLocation | undefined;
+}): RedisLocation | undefined {
+  if (config.REDIS_CLUSTER_NODES) return config.REDIS_CLUSTER_NODES;
+  return config.REDIS_URL ? { url: config.REDIS_URL } : undefined;
+}
+
+/** REDIS_URL and REDIS_CLUSTER_NODES name two different places: one of them must go. */
+function oneRedis(config: { REDIS_URL?: string | undefined; REDIS_CLUSTER_NODES?: unknown }, ctx: z.RefinementCtx) {
+  if (config.REDIS_URL && config.REDIS_CLUSTER_NODES)
+    ctx.addIssue({
+      code: "custom",
+      path: ["REDIS_CLUSTER_NODES"],
+      message: "and REDIS_URL are both set: give one Redis (REDIS_URL) or a cluster (REDIS_CLUSTER_NODES), not both",
+    });
+}
+
 const redisPrefix = z.preprocess(
   emptyAsUndefined,
   z
@@ -98,6 +161,7 @@ const portNumber = z.coerce
 export const configSchema = z
   .object({
     REDIS_URL: redisUrl,
+    REDIS_CLUSTER_NODES: redisClusterNodes,
     REDIS_PREFIX: redisPrefix,
     HTTP_PORT: z.preprocess(emptyAsUndefined, portNumber.default(3000)),
     HTTP_HOST: z.preprocess(emptyAsUndefined, z.string().default("0.0.0.0")),
@@ -270,12 +334,12 @@ export const configSchema = z
           "is required when hand-off to staff is on through the staff group or a webhook (STAFF_TELEGRAM_CHAT_ID or STAFF_WEBHOOK_URL): it encrypts the one way to reach a person who asks for staff (openssl rand -hex 32)",
       });
     }
-    if (config.REDIS_URL && !config.ANON_SECRET) {
+    oneRedis(config, ctx);
+    if (redisLocation(config) && !config.ANON_SECRET) {
       ctx.addIssue({
         code: "custom",
         path: ["ANON_SECRET"],
-        message:
-          "is required when REDIS_URL is set: it keys the hashes that keep people anonymous (make one with: openssl rand -hex 32)",
+        message: `is required when ${config.REDIS_URL ? "REDIS_URL" : "REDIS_CLUSTER_NODES"} is set: it keys the hashes that keep people anonymous (make one with: openssl rand -hex 32)`,
       });
     }
   });
@@ -308,12 +372,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * the bot's for each variable, and nothing else: the export hashes nothing (no ANON_SECRET), and a
  * bot setting it does not use must not stop staff from getting their data.
  */
-export const exportConfigSchema = z.object({
-  REDIS_URL: redisUrl,
-  REDIS_PREFIX: redisPrefix,
-  FLOWS_DIR: flowsDir,
-  LOCALES_DIR: localesDir,
-});
+export const exportConfigSchema = z
+  .object({
+    REDIS_URL: redisUrl,
+    REDIS_CLUSTER_NODES: redisClusterNodes,
+    REDIS_PREFIX: redisPrefix,
+    FLOWS_DIR: flowsDir,
+    LOCALES_DIR: localesDir,
+  })
+  .superRefine(oneRedis);
 export type ExportConfig = z.infer<typeof exportConfigSchema>;
 
 export function loadExportConfig(env: NodeJS.ProcessEnv = process.env): ExportConfig {
@@ -321,11 +388,14 @@ export function loadExportConfig(env: NodeJS.ProcessEnv = process.env): ExportCo
 }
 
 /** What `npm run staff` reads: where the accounts are kept, as the bot reads them. */
-export const staffConfigSchema = z.object({
-  REDIS_URL: redisUrl,
-  REDIS_PREFIX: redisPrefix,
-  STAFF_ACCOUNTS_FILE: accountsFile,
-});
+export const staffConfigSchema = z
+  .object({
+    REDIS_URL: redisUrl,
+    REDIS_CLUSTER_NODES: redisClusterNodes,
+    REDIS_PREFIX: redisPrefix,
+    STAFF_ACCOUNTS_FILE: accountsFile,
+  })
+  .superRefine(oneRedis);
 
 export function loadStaffConfig(env: NodeJS.ProcessEnv = process.env): z.infer<typeof staffConfigSchema> {
   return parseEnv(staffConfigSchema, env);

@@ -27,3 +27,23 @@ export function listen(app: Hono, port: number, host: string): Promise<ServerTyp
     server.once("error", reject);
   });
 }
+
+/** How long open requests get to finish once a server stops taking new ones. */
+const CLOSE_GRACE_MS = 5000;
+
+/**
+ * Stops taking connections and lets requests in hand finish, closing each keep-alive connection
+ * as soon as its last response is out (rather than after its idle timeout); whatever is still
+ * open after the grace is cut.
+ */
+export function closeServer(server: ServerType, graceMs = CLOSE_GRACE_MS): Promise<void> {
+  return new Promise((resolve) => {
+    const idle = setInterval(() => "closeIdleConnections" in server && server.closeIdleConnections(), 50);
+    const cut = setTimeout(() => "closeAllConnections" in server && server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(cut);
+      resolve();
+    });
+  });
+}

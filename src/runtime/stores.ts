@@ -23,7 +23,7 @@ import { MemoryResponseStore } from "../core/store/memory/responses.js";
 import type { RecordStore } from "../core/store/records.js";
 import { RedisAuditLog } from "../core/store/redis/audit.js";
 import { RedisCaseIndex } from "../core/store/redis/cases.js";
-import { closeRedis, openRedis } from "../core/store/redis/client.js";
+import { closeRedis, openRedis, type RedisLocation } from "../core/store/redis/client.js";
 import { BullJobQueue } from "../core/store/redis/jobs.js";
 import { RedisKeyValueStore } from "../core/store/redis/keyvalue.js";
 import { RedisRateLimiter } from "../core/store/redis/limits.js";
@@ -52,12 +52,14 @@ export interface Stores {
   /** A rate limit by name, counted across replicas in Redis; in memory, in this process. */
   limiter(name: string, limit: RateLimit): RateLimiter;
   kind: "redis" | "memory";
+  /** Moves what an older version kept under other key names to today's; returns the flows moved. */
+  adoptOldKeys(flows: readonly string[]): Promise<string[]>;
   close(): Promise<void>;
 }
 
 export interface StoreSettings {
-  /** Unset: everything in this process's memory. */
-  url: string | undefined;
+  /** One Redis or a cluster; unset: everything in this process's memory. */
+  location: RedisLocation | undefined;
   prefix: string;
   /** Retry policies of the job queues (tests shorten the waits). */
   policies?: Record<QueueName, QueuePolicy>;
@@ -67,7 +69,7 @@ export interface StoreSettings {
 
 /** Redis when a URL is given (one connection for every store, BullMQ its own), else memory, said loudly. */
 export function openStores(
-  { url, prefix, policies = DEFAULT_POLICIES, accountsFile }: StoreSettings,
+  { location, prefix, policies = DEFAULT_POLICIES, accountsFile }: StoreSettings,
   logger: Logger,
 ): Stores {
   const failedJob = (failure: FailedJob) =>
@@ -75,14 +77,15 @@ export function openStores(
       { queue: failure.queue, job: failure.id, attempts: failure.attempts, err: failure.reason },
       "job failed for good after its last try; staff can retry it",
     );
-  if (url) {
+  if (location) {
     const report = throttled(30_000, (message) => logger.error({ err: message }, "Redis connection problem"));
-    const redis = openRedis(url, report);
-    const jobs = new BullJobQueue(url, prefix, policies, failedJob, report);
+    const redis = openRedis(location, report);
+    const jobs = new BullJobQueue(location, prefix, policies, failedJob, report);
+    const responses = new RedisResponseStore(redis, prefix);
     const mailbox = new RedisMailbox(redis, prefix);
     return {
       sessions: new RedisRecordStore(redis, prefix, "s"),
-      responses: new RedisResponseStore(redis, prefix),
+      responses,
       facts: new RedisKeyValueStore(redis, prefix),
       cases: new RedisRecordStore(redis, prefix, "c"),
       caseIndex: new RedisCaseIndex(redis, prefix),
@@ -93,6 +96,7 @@ export function openStores(
       lease: (name, ttlMs) => new RedisLease(redis, prefix, name, ttlMs),
       limiter: (name, limit) => new RedisRateLimiter(redis, prefix, name, limit),
       kind: "redis",
+      adoptOldKeys: (flows) => responses.adoptUntagged(flows),
       close: async () => {
         await jobs.close();
         await mailbox.close();
@@ -121,6 +125,7 @@ export function openStores(
     lease: () => new LocalLease(),
     limiter: (name, limit) => new MemoryRateLimiter(name, limit),
     kind: "memory",
+    adoptOldKeys: async () => [],
     close: async () => {
       await jobs.close();
       await mailbox.close();

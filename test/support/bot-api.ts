@@ -708,6 +708,21 @@ export class BotApiEmulator {
     this.failures.set(name, queued);
   }
 
+  /** The next `times` calls of `method` are answered only after `ms`: a slow Telegram. */
+  slowNext(method: string, ms: number, times = 1): void {
+    const name = method.toLowerCase();
+    const handler = this.handlers.get(name);
+    if (!handler) throw new Error(`slowNext: no method ${method}`);
+    let left = times;
+    this.handlers.set(name, async (body, res) => {
+      if (left > 0) {
+        left--;
+        await sleep(ms);
+      }
+      return handler(body, res);
+    });
+  }
+
   /** Adds (or replaces) a method; throw BotApiError from `fn` to answer an error. */
   handle(method: string, fn: (body: ApiBody) => unknown): void {
     this.handlers.set(method.toLowerCase(), (body) => fn(body));

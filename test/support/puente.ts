@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
-import { Redis } from "ioredis";
 import { type Logger, pino } from "pino";
 import type { Effect, EffectRunner } from "../../src/core/engine/effects.js";
 import type { InboundContent, OutboundMessage } from "../../src/core/engine/messages.js";
@@ -15,9 +14,10 @@ import { RedisRecordStore } from "../../src/core/store/redis/records.js";
 import type { ResponseStore } from "../../src/core/store/responses.js";
 import { buildCore, type CoreStores } from "../../src/runtime/app.js";
 import { type Config, loadConfig } from "../../src/runtime/config.js";
+import { adminRedis, deleteKeys, keysMatching, TEST_REDIS } from "./redis.js";
 
-/** Tests talk to the Redis the machine runs, each run under a key prefix of its own. */
-export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+/** Tests talk to the Redis the machine runs (or the test cluster), each run under a key prefix of its own. */
+export { REDIS_URL } from "./redis.js";
 export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
 export const TEST_CONTACT_KEY = "test-contact-key-test-contact-key-0123456";
 /** What turns hand-off to staff on in a test: a webhook nobody listens to, and a contact key. */
@@ -42,10 +42,10 @@ export function capturingLogger(): { logger: Logger; lines: string[] } {
 
 /** Every key under a prefix (and its job queues), with its value as text, for scanning what is kept. */
 export async function dumpRedis(prefix: string): Promise<Map<string, string>> {
-  const redis = new Redis(REDIS_URL);
+  const redis = adminRedis();
   const dump = new Map<string, string>();
   for (const pattern of [`${prefix}:*`, `{${prefix}:jobs}:*`]) {
-    for (const key of await redis.keys(pattern)) {
+    for (const key of await keysMatching(redis, pattern)) {
       const type = await redis.type(key);
       let value = "";
       if (type === "string") value = (await redis.get(key)) ?? "";
@@ -71,14 +71,14 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 
 /** Deletes every key under a prefix (never FLUSHALL: other runs share this Redis). */
 export async function dropPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  const keys = [...(await redis.keys(`${prefix}:*`)), ...(await redis.keys(`{${prefix}:jobs}:*`))];
-  if (keys.length) await redis.del(...keys);
+  const redis = adminRedis();
+  const keys = [...(await keysMatching(redis, `${prefix}:*`)), ...(await keysMatching(redis, `{${prefix}:jobs}:*`))];
+  await deleteKeys(redis, keys);
   await redis.quit();
 }
 
 export function redisStore(prefix: string): RedisRecordStore {
-  return RedisRecordStore.connect(REDIS_URL, prefix, "s");
+  return RedisRecordStore.connect(TEST_REDIS, prefix, "s");
 }
 
 export function memoryStore(): MemoryRecordStore {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, casesEnabled, loadConfig, loadExportConfig } from "../../src/runtime/config.js";
+import { ConfigError, casesEnabled, loadConfig, loadExportConfig, redisLocation } from "../../src/runtime/config.js";
 
 const SECRET = "x".repeat(32);
 
@@ -140,5 +140,52 @@ describe("configuration from the environment", () => {
     expect(loadConfig({}).WEB_CHAT_ENABLED).toBe(true);
     expect(loadConfig({}).TRUST_PROXY).toBe(false);
     expect(loadConfig({ TRUST_PROXY: "yes" }).TRUST_PROXY).toBe(true);
+  });
+});
+
+describe("REDIS_CLUSTER_NODES", () => {
+  it("reads nodes as host:port, or as URLs whose first one gives the password and TLS", () => {
+    expect(
+      redisLocation(loadConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:6379, 10.0.0.2:6380", ANON_SECRET: SECRET })),
+    ).toEqual({
+      cluster: [
+        { host: "10.0.0.1", port: 6379 },
+        { host: "10.0.0.2", port: 6380 },
+      ],
+    });
+    expect(
+      loadConfig({ REDIS_CLUSTER_NODES: "rediss://puente:s%40cret@redis-a:7000,redis-b:7000", ANON_SECRET: SECRET })
+        .REDIS_CLUSTER_NODES,
+    ).toEqual({
+      cluster: [
+        { host: "redis-a", port: 7000 },
+        { host: "redis-b", port: 7000 },
+      ],
+      username: "puente",
+      password: "s@cret",
+      tls: true,
+    });
+    expect(redisLocation(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379", ANON_SECRET: SECRET }))).toEqual({
+      url: "redis://127.0.0.1:6379",
+    });
+  });
+
+  it.each([
+    [{ REDIS_CLUSTER_NODES: "10.0.0.1" }, "REDIS_CLUSTER_NODES must be the cluster's nodes as host:port"],
+    [{ REDIS_CLUSTER_NODES: "10.0.0.1:6379,,10.0.0.2:6379" }, "REDIS_CLUSTER_NODES must be"],
+    [{ REDIS_CLUSTER_NODES: "redis://10.0.0.1:6379/2" }, "REDIS_CLUSTER_NODES must be"],
+    [{ REDIS_CLUSTER_NODES: "http://10.0.0.1:6379" }, "REDIS_CLUSTER_NODES must be"],
+    [{ REDIS_CLUSTER_NODES: "10.0.0.1:6379" }, "ANON_SECRET is required when REDIS_CLUSTER_NODES is set"],
+    [{ REDIS_CLUSTER_NODES: "10.0.0.1:6379", REDIS_URL: "redis://127.0.0.1:6379", ANON_SECRET: SECRET }, "both set"],
+  ])("stops with one line naming what is wrong: %o", (env, problem) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(problem);
+  });
+
+  it("serves the export as the bot: a cluster is a place to read from", () => {
+    expect(loadExportConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:6379" }).REDIS_CLUSTER_NODES?.cluster).toHaveLength(1);
+    expect(() => loadExportConfig({ REDIS_CLUSTER_NODES: "10.0.0.1:6379", REDIS_URL: "redis://x:1" })).toThrow(
+      "both set",
+    );
   });
 });

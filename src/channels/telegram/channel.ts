@@ -100,6 +100,8 @@ export class TelegramChannel implements Channel {
   readonly #answering = new Map<number, Promise<void>>();
   /** Webhook updates being handled here: a redelivery meanwhile waits for the same outcome. */
   readonly #inFlight = new Map<number, Promise<void>>();
+  /** Set by stop(): the webhook turns new updates away. */
+  #stopping = false;
 
   constructor(private readonly options: TelegramOptions) {
     this.bot = new Bot(options.token, { client: options.apiRoot ? { apiRoot: options.apiRoot } : {} });
@@ -170,8 +172,14 @@ export class TelegramChannel implements Channel {
     logger.info({ bot: this.bot.botInfo.username }, "telegram: long polling");
   }
 
+  /**
+   * Takes no more updates (a webhook then answers 503, and Telegram sends the update again, to
+   * whichever replica is up) and finishes the ones in hand, their replies included.
+   */
   async stop(): Promise<void> {
+    this.#stopping = true;
     if (this.#runner?.isRunning()) await this.#runner.stop();
+    await Promise.allSettled([...this.#inFlight.values(), ...this.#answering.values()]);
   }
 
   async send(chatId: string, messages: OutboundMessage[]): Promise<boolean> {
@@ -199,6 +207,7 @@ export class TelegramChannel implements Channel {
           logger.warn("telegram webhook: a request without the secret token was refused");
           return c.body(null, 401);
         }
+        if (this.#stopping) return c.body(null, 503);
         await next();
       },
       bodyLimit({

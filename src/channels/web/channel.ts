@@ -103,6 +103,9 @@ export class WebChannel implements Channel {
   readonly kind = "web" as const;
   /** Chats whose message is being answered here: a push to them waits, so it never overtakes the reply. */
   readonly #answering = new Map<string, Promise<unknown>>();
+  /** How to end each open event stream, for stop(). */
+  readonly #streams = new Set<() => void>();
+  #stopping = false;
   readonly #limits: { chats: RateLimiter; messages: RateLimiter; addressMessages: RateLimiter };
 
   constructor(private readonly options: WebChatOptions) {
@@ -115,7 +118,12 @@ export class WebChannel implements Channel {
 
   async start(): Promise<void> {}
 
-  async stop(): Promise<void> {}
+  /** Ends the open event streams (browsers reconnect, to another replica or after the restart) and finishes the messages in hand. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const end of this.#streams) end();
+    await Promise.allSettled([...this.#answering.values()]);
+  }
 
   async send(chatId: string, messages: OutboundMessage[], language?: Language): Promise<boolean> {
     await this.#answering.get(chatId)?.catch(() => undefined);
@@ -203,14 +211,20 @@ export class WebChannel implements Channel {
     return streamSSE(c, async (stream) => {
       // `posted` is set by every wake-up, so a post that lands while the box is being read is not missed.
       let posted = true;
+      let ended = this.#stopping;
       let wake: () => void = () => {};
       const stop = mailbox.watch(box, () => {
         posted = true;
         wake();
       });
+      const end = () => {
+        ended = true;
+        wake();
+      };
+      this.#streams.add(end);
       stream.onAbort(() => wake());
       try {
-        while (!stream.aborted) {
+        while (!stream.aborted && !ended) {
           if (posted) {
             posted = false;
             const items = await mailbox.take(box).catch(() => []);
@@ -227,6 +241,7 @@ export class WebChannel implements Channel {
         }
       } finally {
         stop();
+        this.#streams.delete(end);
       }
     });
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis/client.js";
 import { call } from "./redis/client.js";
 
 /**
@@ -30,7 +30,7 @@ const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-type RedisWithLease = Redis & {
+type RedisWithLease = RedisClient & {
   puenteLeaseRenew(key: string, holder: string, ttlMs: string): Promise<number>;
   puenteLeaseRelease(key: string, holder: string): Promise<number>;
 };
@@ -47,7 +47,7 @@ export class RedisLease implements Lease {
   readonly #key: string;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     prefix: string,
     name: string,
     private readonly ttlMs = 30_000,
@@ -164,21 +164,30 @@ export class LeaseKeeper {
     this.#timer = setTimeout(() => this.#run(), this.#intervalMs).unref();
   }
 
-  /** One acquire or renew; never rejects, so the rhythm survives any failure. */
+  /**
+   * One acquire or renew; never rejects, so the rhythm survives any failure. A renewal Redis is
+   * slow to answer does not hold the lease meanwhile: once it could have run out (and another
+   * replica taken it) it is given up, whatever the answer says later.
+   */
   async #attempt(): Promise<void> {
     const sentAt = Date.now();
     const wasHolding = this.#holding;
+    const giveUp = wasHolding
+      ? setTimeout(() => this.#holding && this.#lose(), this.#confirmedAt + this.#ttlMs - this.#intervalMs - sentAt)
+      : undefined;
     let ours: boolean;
     try {
       ours = wasHolding ? await this.#lease.renew() : await this.#lease.acquire();
     } catch (error) {
       this.#report(error);
-      if (wasHolding && this.#mayExpireBeforeNextTry()) this.#lose();
+      if (this.#holding && this.#mayExpireBeforeNextTry()) this.#lose();
       return;
+    } finally {
+      clearTimeout(giveUp);
     }
     if (ours) this.#confirmedAt = sentAt;
-    if (ours && !wasHolding) this.#gain();
-    if (!ours && wasHolding) this.#lose();
+    if (ours && !this.#holding) this.#gain();
+    if (!ours && this.#holding) this.#lose();
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../core/store/redis/client.js";
 import { call } from "../../core/store/redis/client.js";
 import { type StaffAccount, type StaffAccounts, staffAccountSchema } from "./account.js";
 
@@ -7,7 +7,7 @@ export class RedisStaffAccounts implements StaffAccounts {
   readonly #key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly closeConnection: () => Promise<void> = async () => {},
   ) {

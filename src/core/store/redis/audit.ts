@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import type { AuditLog } from "../audit.js";
+import type { RedisClient } from "./client.js";
 import { call } from "./client.js";
 
 /** The staff audit log as a Redis stream, `<prefix>:audit`: entries get the server's time and order. */
@@ -7,7 +7,7 @@ export class RedisAuditLog implements AuditLog {
   readonly #key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
   ) {
     this.#key = `${prefix}:audit`;

@@ -1,5 +1,5 @@
-import type { Redis } from "ioredis";
 import type { CaseIndex, CaseList, CaseLog } from "../cases.js";
+import type { RedisClient } from "./client.js";
 import { call } from "./client.js";
 
 /**
@@ -9,7 +9,7 @@ import { call } from "./client.js";
  */
 export class RedisCaseIndex implements CaseIndex {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly prefix: string,
   ) {}
 

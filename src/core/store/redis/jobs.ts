@@ -1,5 +1,4 @@
 import { type Job, Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
 import {
   DEFAULT_POLICIES,
   type FailedJob,
@@ -10,7 +9,7 @@ import {
   type QueueName,
   type QueuePolicy,
 } from "../jobs.js";
-import { call, closeRedis, REDIS_CLIENT_OPTIONS } from "./client.js";
+import { call, closeRedis, openRedis, type RedisClient, type RedisLocation } from "./client.js";
 
 /**
  * Jobs in Redis with BullMQ: one BullMQ queue per queue name under the prefix
@@ -22,22 +21,24 @@ export class BullJobQueue implements JobQueue {
   readonly #queues = new Map<QueueName, Queue>();
   readonly #workers = new Set<Worker>();
   /** Adds fail fast when Redis is away (the effect that adds stays in its outbox). */
-  readonly #producer: Redis;
+  readonly #producer: RedisClient;
   /** Workers wait on Redis with blocking commands: no timeout, no retry limit (BullMQ's requirement). */
-  readonly #consumer: Redis;
+  readonly #consumer: RedisClient;
   readonly #prefix: string;
 
   constructor(
-    url: string,
+    location: RedisLocation | string,
     prefix: string,
     private readonly policies: Record<QueueName, QueuePolicy> = DEFAULT_POLICIES,
     private readonly onFinalFailure: (failure: FailedJob) => void = () => {},
     private readonly onError: (message: string) => void = () => {},
   ) {
-    this.#producer = new Redis(url, { ...REDIS_CLIENT_OPTIONS, enableAutoPipelining: false });
-    this.#producer.on("error", (error: Error) => onError(error.message));
-    this.#consumer = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: REDIS_CLIENT_OPTIONS.retryStrategy });
-    this.#consumer.on("error", (error: Error) => onError(error.message));
+    this.#producer = openRedis(location, onError, { enableAutoPipelining: false });
+    this.#consumer = openRedis(location, onError, {
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+      enableAutoPipelining: false,
+    });
     this.#prefix = `{${prefix}:jobs}`;
   }
 

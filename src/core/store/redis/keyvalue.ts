@@ -1,11 +1,11 @@
-import type { Redis } from "ioredis";
 import type { KeyValueStore } from "../keyvalue.js";
+import type { RedisClient } from "./client.js";
 import { call } from "./client.js";
 
 /** Key-value facts in Redis under `<prefix>:k:<key>`, each with its own expiry. */
 export class RedisKeyValueStore implements KeyValueStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly prefix: string,
   ) {}
 

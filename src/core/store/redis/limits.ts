@@ -1,7 +1,7 @@
-import type { Redis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { RateLimit, RateLimiter } from "../limits.js";
 import { StoreUnavailableError } from "../records.js";
+import type { RedisClient } from "./client.js";
 import { inTime } from "./client.js";
 
 /**
@@ -11,7 +11,7 @@ import { inTime } from "./client.js";
 export class RedisRateLimiter implements RateLimiter {
   readonly #limiter: RateLimiterRedis;
 
-  constructor(redis: Redis, prefix: string, name: string, { points, seconds }: RateLimit) {
+  constructor(redis: RedisClient, prefix: string, name: string, { points, seconds }: RateLimit) {
     this.#limiter = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: `${prefix}:rl:${name}`,

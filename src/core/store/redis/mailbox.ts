@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
-import type { Redis } from "ioredis";
 import type { Mailbox } from "../mailbox.js";
-import { call, closeRedis } from "./client.js";
+import type { RedisClient } from "./client.js";
+import { call, closeRedis, duplicateRedis } from "./client.js";
 
 const KEEP_SECONDS = 24 * 3600;
 
@@ -12,10 +12,10 @@ const KEEP_SECONDS = 24 * 3600;
  */
 export class RedisMailbox implements Mailbox {
   readonly #watchers = new EventEmitter().setMaxListeners(0);
-  #subscriber: Redis | undefined;
+  #subscriber: RedisClient | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly prefix: string,
   ) {}
 
@@ -49,7 +49,7 @@ export class RedisMailbox implements Mailbox {
 
   #subscribe(): void {
     if (this.#subscriber) return;
-    const subscriber = this.redis.duplicate();
+    const subscriber = duplicateRedis(this.redis);
     subscriber.on("error", () => undefined);
     subscriber.on("message", (_channel: string, box: string) => this.#watchers.emit(box));
     void subscriber.subscribe(this.#channel).catch(() => undefined);

@@ -1,6 +1,6 @@
-import type { Redis } from "ioredis";
 import type { OutboxEntry, RecordChange, RecordStore, StoredRecord, UnsettledRecord } from "../records.js";
-import { call, closeRedis, openRedis } from "./client.js";
+import type { RedisClient } from "./client.js";
+import { call, closeRedis, openRedis, type RedisLocation } from "./client.js";
 
 /**
  * Records in Redis: one hash per record under `<prefix>:<namespace>:<key>` with `r` (revision),
@@ -33,7 +33,7 @@ local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if score and tonumber(score) == tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
 return 1`;
 
-type RedisWithRecords = Redis & {
+type RedisWithRecords = RedisClient & {
   puenteRecordWrite(
     key: string,
     expected: string,
@@ -53,7 +53,7 @@ export class RedisRecordStore implements RecordStore {
 
   /** On a shared client, which its owner closes; `connect` makes a store that owns its own. */
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     readonly prefix: string,
     namespace: string,
     private readonly ownsClient = false,
@@ -66,8 +66,8 @@ export class RedisRecordStore implements RecordStore {
     this.#index = `${prefix}:${namespace}-outbox`;
   }
 
-  static connect(url: string, prefix: string, namespace: string): RedisRecordStore {
-    return new RedisRecordStore(openRedis(url), prefix, namespace, true);
+  static connect(location: RedisLocation | string, prefix: string, namespace: string): RedisRecordStore {
+    return new RedisRecordStore(openRedis(location), prefix, namespace, true);
   }
 
   async read(key: string): Promise<StoredRecord | undefined> {

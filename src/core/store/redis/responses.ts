@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import {
   type ResponseListing,
   type ResponseStore,
@@ -6,12 +5,14 @@ import {
   type SubmitOutcome,
   storedResponseSchema,
 } from "../responses.js";
+import type { RedisClient } from "./client.js";
 import { call } from "./client.js";
 
 /**
- * Responses in Redis: a stream per flow (`<prefix>:r:<flow>`) and the set of participants' keyed
- * hashes (`<prefix>:p:<flow>`), written by one script so a double tap or a redelivered message
- * can never store two responses. A stream id normally carries the exact millisecond of writing;
+ * Responses in Redis: a stream per flow (`<prefix>:r:{<flow>}`) and the set of participants' keyed
+ * hashes (`<prefix>:p:{<flow>}`), written by one script so a double tap or a redelivered message
+ * can never store two responses. The flow in braces is a hash tag: on Redis Cluster both keys of
+ * a flow are in one slot, as a script's keys must be. A stream id normally carries the exact millisecond of writing;
  * here it is the submission day's midnight (UTC) and a sequence, so the stream keeps no time.
  */
 const SUBMIT = `
@@ -25,7 +26,7 @@ end
 redis.call('XADD', KEYS[1], tostring(day) .. '-*', 'response', ARGV[3])
 return 1`;
 
-type RedisWithSubmit = Redis & {
+type RedisWithSubmit = RedisClient & {
   puenteSubmitResponse(
     stream: string,
     participants: string,
@@ -39,7 +40,7 @@ export class RedisResponseStore implements ResponseStore {
   readonly #redis: RedisWithSubmit;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     readonly prefix: string,
   ) {
     redis.defineCommand("puenteSubmitResponse", { numberOfKeys: 2, lua: SUBMIT });
@@ -79,12 +80,35 @@ export class RedisResponseStore implements ResponseStore {
     return listing;
   }
 
+  /**
+   * Moves a flow's keys from their names before hash tags (`<prefix>:r:<flow>`, `<prefix>:p:<flow>`)
+   * to today's, where only the old ones exist; returns the flows moved. (Versions before hash tags
+   * never ran on a cluster, so old keys are only ever on one Redis, where a rename crosses no slot.)
+   */
+  async adoptUntagged(flows: readonly string[]): Promise<string[]> {
+    const moved: string[] = [];
+    for (const flow of flows) {
+      const pairs = [
+        [`${this.prefix}:r:${flow}`, this.#stream(flow)],
+        [`${this.prefix}:p:${flow}`, this.#participants(flow)],
+      ] as const;
+      let any = false;
+      for (const [old, now] of pairs) {
+        if ((await call(() => this.#redis.exists(old))) === 0) continue;
+        if ((await call(() => this.#redis.renamenx(old, now))) === 1) any = true;
+        else throw new ResponseKeysError(old, now);
+      }
+      if (any) moved.push(flow);
+    }
+    return moved;
+  }
+
   #stream(flow: string): string {
-    return `${this.prefix}:r:${flow}`;
+    return `${this.prefix}:r:{${flow}}`;
   }
 
   #participants(flow: string): string {
-    return `${this.prefix}:p:${flow}`;
+    return `${this.prefix}:p:{${flow}}`;
   }
 }
 
@@ -98,5 +122,15 @@ function readEntry(fields: string[]): StoredResponse | undefined {
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Responses are under both an old key name and today's: someone must merge them by hand. */
+export class ResponseKeysError extends Error {
+  override name = "ResponseKeysError";
+  constructor(old: string, now: string) {
+    super(
+      `Responses are kept under both ${old} (an older version's name) and ${now}: this version reads only ${now}. Merge them (or rename the old one away) with redis-cli; nothing was changed.`,
+    );
   }
 }
