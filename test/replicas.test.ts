@@ -154,8 +154,10 @@ describe(`two replicas in webhook mode on ${ON_CLUSTER ? "a Redis Cluster" : "on
     });
     await emulator.waitFor(() => outcomes().continued + outcomes().declined > 0, WAIT, "one answer taken");
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    // Yes and no both taken would ask the next question and end the consultation.
-    expect(outcomes().continued + outcomes().declined).toBe(1);
+    // Yes and no both taken would ask the next question and end the consultation. (After a yes, the
+    // no is a stale tap: the person is told so and shown the next question again.)
+    const { continued, declined: ended } = outcomes();
+    expect([continued > 0, ended > 0].filter(Boolean)).toHaveLength(1);
   }, 120_000);
 
   it("SIGTERM: the replica turns new updates away, finishes the one in hand (its reply sent) and exits 0; the other carries on", async () => {

@@ -16,7 +16,16 @@ declare module "vitest" {
 /** The Redis the machine runs (tests keep to key prefixes of their own there). */
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
-const clusterNodes = inject("redisCluster");
+const clusterNodes = providedCluster();
+
+/** The cluster's nodes in the `cluster` project; none elsewhere, and outside vitest (`npm run fuzz` shares helpers). */
+function providedCluster(): ClusterNode[] | undefined {
+  try {
+    return inject("redisCluster");
+  } catch {
+    return undefined;
+  }
+}
 
 /** Where this test file's stores are: the machine's Redis, or in the `cluster` project a 3-master Redis Cluster. */
 export const TEST_REDIS: RedisLocation = clusterNodes ? { cluster: clusterNodes } : { url: REDIS_URL };
