@@ -292,7 +292,9 @@ export class TelegramChannel implements Channel {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
       return;
     }
-    if (reading.kind === "tap") await ctx.answerCallbackQuery().catch(() => undefined);
+    // A tap is answered (its spinner stops) while the engine works: that is a round trip to Telegram
+    // the reply need not wait for.
+    const tapAnswered = reading.kind === "tap" ? ctx.answerCallbackQuery().catch(() => undefined) : undefined;
     const chatId = Number(reading.inbound.chatId);
     const tapped = reading.kind === "tap" ? ctx.callbackQuery?.message : undefined;
     if (recalled === UNREAD && reading.inbound.content.kind === "text") {
@@ -310,6 +312,7 @@ export class TelegramChannel implements Channel {
       await answered;
     } finally {
       if (this.#answering.get(chatId) === answered) this.#answering.delete(chatId);
+      await tapAnswered;
     }
   }
 
