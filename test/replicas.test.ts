@@ -2,7 +2,6 @@ import type { ChildProcess } from "node:child_process";
 import type { Update } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WEBHOOK_PATH } from "../src/channels/telegram/channel.js";
-import { parseToken } from "../src/core/engine/tokens.js";
 import { createTexts, readLocales } from "../src/core/i18n/texts.js";
 import { loadOffice } from "../src/core/office/office.js";
 import { officeGlobals } from "../src/core/office/render.js";
@@ -13,6 +12,7 @@ import { BotApiEmulator, type BotMessage, type Person, TEST_TOKEN } from "./supp
 import { type Program, startProgram } from "./support/program.js";
 import { dropPrefix, quiet, TEST_SECRET, testConfig, testPrefix } from "./support/puente.js";
 import { adminRedis, ON_CLUSTER, REDIS_ENV, TEST_REDIS } from "./support/redis.js";
+import { nextQuestion, stepOf } from "./support/telegram.js";
 import { FakeWhatsAppClient } from "./support/whatsapp.js";
 
 /**
@@ -60,28 +60,6 @@ async function deliver(update: Update, replica = deliveries++ % replicas.length)
   return emulator.postToWebhook(url, update, SECRET);
 }
 
-/** The question a bot message asks, read from its buttons' data. */
-function stepOf(message: BotMessage): string {
-  for (const button of message.buttons) {
-    const token = parseToken(button.callbackData ?? "");
-    if (token && "step" in token) return token.step;
-    if (token?.kind === "review") return "_review";
-    if (token?.kind === "menu") return "_menu";
-  }
-  return "";
-}
-
-/** The bot's next question in a chat: a message with buttons, newer than `after`. */
-async function nextQuestion(chatId: number, after: number): Promise<BotMessage> {
-  await emulator.waitFor(
-    () =>
-      (emulator.lastMessage(chatId)?.messageId ?? 0) > after && (emulator.lastMessage(chatId)?.buttons.length ?? 0) > 0,
-    WAIT,
-    "the next question",
-  );
-  return emulator.lastMessage(chatId) as BotMessage;
-}
-
 /** The button a person taps at a question of the consultation (consent yes, the second option, or skip). */
 function answer(question: BotMessage, step: string): string {
   const data = question.buttons.map((button) => button.callbackData ?? "");
@@ -98,7 +76,7 @@ describe(`two replicas in webhook mode on ${ON_CLUSTER ? "a Redis Cluster" : "on
     const person = emulator.person({ chatId, languageCode: "es" });
     expect(await deliver(person.sendCommand("/start consulta"))).toBe(200);
     expect(await deliver(await person.pickLanguage("es", WAIT))).toBe(200);
-    let question = await nextQuestion(chatId, 0);
+    let question = await nextQuestion(emulator, chatId, 0, WAIT);
     const asked: string[] = [];
     for (let turn = 0; turn < 60 && stepOf(question) !== "_menu"; turn++) {
       const step = stepOf(question);
@@ -115,7 +93,7 @@ describe(`two replicas in webhook mode on ${ON_CLUSTER ? "a Redis Cluster" : "on
         const both = step === "age_band" ? await Promise.all([deliver(tap, 0), deliver(tap, 1)]) : [await deliver(tap)];
         expect(both.every((status) => status === 200)).toBe(true);
       }
-      question = await nextQuestion(chatId, question.messageId);
+      question = await nextQuestion(emulator, chatId, question.messageId, WAIT);
     }
     expect(asked.slice(0, 2)).toEqual(["consent", "age_band"]);
     expect(asked.at(-1)).toBe("_review");
@@ -137,7 +115,7 @@ describe(`two replicas in webhook mode on ${ON_CLUSTER ? "a Redis Cluster" : "on
     const person: Person = emulator.person({ chatId, languageCode: "es" });
     await deliver(person.sendCommand("/start consulta"));
     await deliver(await person.pickLanguage("es", WAIT));
-    const consent = await nextQuestion(chatId, 0);
+    const consent = await nextQuestion(emulator, chatId, 0, WAIT);
     expect(stepOf(consent)).toBe("consent");
     const [yes, no] = [":yes", ":no"].map(
       (end) => consent.buttons.find((button) => button.callbackData?.endsWith(end))?.callbackData ?? "",

@@ -1,6 +1,5 @@
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseToken } from "../src/core/engine/tokens.js";
 import type { Language } from "../src/core/i18n/languages.js";
 import { createTexts, readLocales } from "../src/core/i18n/texts.js";
 import { loadOffice } from "../src/core/office/office.js";
@@ -10,6 +9,7 @@ import { RedisResponseStore } from "../src/core/store/redis/responses.js";
 import { BotApiEmulator, type BotMessage, TEST_TOKEN } from "./support/bot-api.js";
 import { failedStart, startProgram } from "./support/program.js";
 import { dropPrefix, REDIS_URL, TEST_SECRET, testPrefix } from "./support/puente.js";
+import { nextQuestion, stepOf } from "./support/telegram.js";
 
 /**
  * Telegram end to end over real HTTP: the program started as `npm start` starts it, with the
@@ -46,30 +46,6 @@ afterAll(async () => {
   await dropPrefix(prefix);
 });
 
-/** The question a bot message asks, read from its buttons' data. */
-function stepOf(message: BotMessage): string {
-  for (const button of message.buttons) {
-    const token = parseToken(button.callbackData ?? "");
-    if (token && "step" in token) return token.step;
-    if (token?.kind === "review") return "_review";
-    if (token?.kind === "menu") return "_menu";
-  }
-  return "";
-}
-
-/** Waits for the bot's next question: a message with buttons, newer than the last one. */
-async function nextQuestion(chatId: number, after: number): Promise<BotMessage> {
-  await emulator.waitFor(
-    () =>
-      (emulator.lastMessage(chatId)?.messageId ?? 0) > after && (emulator.lastMessage(chatId)?.buttons.length ?? 0) > 0,
-    WAIT,
-    "the next question",
-  );
-  const question = emulator.lastMessage(chatId);
-  if (!question) throw new Error("no question");
-  return question;
-}
-
 const optionButtons = (message: BotMessage) => message.buttons.filter((b) => b.callbackData?.startsWith("a:"));
 
 /**
@@ -103,7 +79,7 @@ describe("Telegram, end to end", () => {
     const chatId = 81_001;
     person.sendCommand("/start consulta");
     // The link waits for the language; Kreyòl, the app's, is tapped.
-    let question = await nextQuestion(chatId, await pickLanguage(person, "ht"));
+    let question = await nextQuestion(emulator, chatId, await pickLanguage(person, "ht"), WAIT);
     expect(emulator.messages(chatId).some((m) => m.text === texts.t("ht", "common:welcome"))).toBe(true);
     const asked: string[] = [];
     for (let turn = 0; turn < 40; turn++) {
@@ -149,7 +125,7 @@ describe("Telegram, end to end", () => {
         tapped = { data: skip?.callbackData ?? "", label: skip?.text ?? "" };
       }
       if (tapped) person.tap(question.messageId, tapped.data);
-      const next = await nextQuestion(chatId, question.messageId);
+      const next = await nextQuestion(emulator, chatId, question.messageId, WAIT);
       const closed = emulator.message(chatId, question.messageId);
       expect(closed?.buttons, `${step} keeps no buttons`).toEqual([]);
       if (tapped) expect(closed?.text, step).toContain(`✅ ${tapped.label}`);
@@ -167,11 +143,11 @@ describe("Telegram, end to end", () => {
     const person = emulator.person({ chatId: 81_002, languageCode: "es-CL", firstName: "Luis" });
     const chatId = 81_002;
     person.sendCommand("/start");
-    let question = await nextQuestion(chatId, await pickLanguage(person, "es"));
+    let question = await nextQuestion(emulator, chatId, await pickLanguage(person, "es"), WAIT);
     expect(stepOf(question)).toBe("_menu");
     // The consultation is the menu's second item.
     person.send("2");
-    question = await nextQuestion(chatId, question.messageId);
+    question = await nextQuestion(emulator, chatId, question.messageId, WAIT);
     const typed: Record<string, string> = {
       consent: "sí",
       age_band: "3",
@@ -190,7 +166,7 @@ describe("Telegram, end to end", () => {
       if (step === "_menu") break;
       if (step !== "_review") expect(question.text).toContain(texts.t("es", `consulta:${step}.text`).slice(0, 20));
       person.send(typed[step] ?? "2");
-      const next = await nextQuestion(chatId, question.messageId);
+      const next = await nextQuestion(emulator, chatId, question.messageId, WAIT);
       expect(emulator.message(chatId, question.messageId)?.buttons, `${step} keeps no buttons`).toEqual([]);
       question = next;
     }
