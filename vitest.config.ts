@@ -8,6 +8,7 @@ const ON_BOTH_REDIS = [
   "test/records.contract.test.ts",
   "test/responses.contract.test.ts",
   "test/keyvalue.contract.test.ts",
+  "test/chatmemory.contract.test.ts",
   "test/limits.contract.test.ts",
   "test/jobs.contract.test.ts",
   "test/case-stores.contract.test.ts",

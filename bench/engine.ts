@@ -19,6 +19,7 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { ChoiceRole, InboundContent, OutboundMessage } from "../src/core/engine/messages.js";
+import { RedisRecordStore } from "../src/core/store/redis/records.js";
 import { buildCore } from "../src/runtime/app.js";
 import { loadConfig, redisLocation } from "../src/runtime/config.js";
 import { openStores, type Stores } from "../src/runtime/stores.js";
@@ -249,10 +250,11 @@ interface SessionSize {
 async function measureSessions(bench: Bench, chatIds: string[]): Promise<SessionSize> {
   const size: SessionSize = { memoryUsage: [], jsonBytes: [], example: "" };
   for (const chatId of chatIds) {
-    const key = `${bench.prefix}:s:${bench.engine.chatKey(CHANNEL, chatId)}`;
+    const chatKey = bench.engine.chatKey(CHANNEL, chatId);
+    const key = `${bench.prefix}:s:${chatKey}`;
     const [usage, value] = await Promise.all([
       bench.admin.memory("USAGE", key, "SAMPLES", 0),
-      bench.admin.hget(key, "v"),
+      new RedisRecordStore(bench.admin, bench.prefix, "s").read(chatKey).then((record) => record?.value ?? null),
     ]);
     if (usage === null || value === null) throw new BenchError(`no session under ${key}`);
     size.memoryUsage.push(usage);

@@ -77,7 +77,7 @@ export class PuenteBot implements BotUnderTest {
       token: BENCH_TOKEN,
       engine: this.core.engine,
       texts: this.core.texts,
-      facts: this.stores.facts,
+      chats: this.stores.chats,
       defaultLanguage: config.DEFAULT_LANGUAGE,
       logger: silent,
     });
@@ -128,16 +128,15 @@ export class PuenteBot implements BotUnderTest {
   }
 
   /**
-   * The session's hash, what the channel keeps of the question shown, and the claim of each update
-   * (kept a day so that a redelivered update is handled once). Each must exist: a key that is not
-   * there means the store's key layout changed and this list with it.
+   * The session's hash, and the channel's memory of the chat (its last updates, so that one sent
+   * again is handled once, and the question shown). Each must exist: a key that is not there means
+   * the store's key layout changed and this list with it.
    */
-  async liveKeys(chatId: number, updateIds: readonly number[]): Promise<LiveKeys> {
+  async liveKeys(chatId: number): Promise<LiveKeys> {
     const chatKey = this.core.engine.chatKey("telegram", String(chatId));
     return {
       session: [`${this.#prefix}:s:${chatKey}`],
-      shown: [`${this.#prefix}:k:tg:p:${this.#botId}:${chatKey}`],
-      "update claims": updateIds.map((id) => `${this.#prefix}:k:tg:u:${this.#botId}:${id}`),
+      "chat memory": [`${this.#prefix}:m:tg:${this.#botId}:${chatKey}`],
     };
   }
 

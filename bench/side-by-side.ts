@@ -62,8 +62,6 @@ interface Walker {
   person: number;
   moves: Move[];
   next: number;
-  /** Kept for the people whose live keys are measured (each update leaves a claim in Puente). */
-  updateIds: number[] | undefined;
 }
 
 /** What a survey is to the driver: moves per bot and what each person's response must hold. */
@@ -186,13 +184,12 @@ function whole(name: string, text: string, min = 1): number {
 
 // ---------------------------------------------------------------------------------- walking
 
-function walker(contender: Contender, survey: Survey, person: number, keepUpdates = false): Walker {
+function walker(contender: Contender, survey: Survey, person: number): Walker {
   return {
     chatId: contender.nextChat++,
     person,
     moves: survey.script(contender, person),
     next: 0,
-    updateIds: keepUpdates ? [] : undefined,
   };
 }
 
@@ -203,7 +200,6 @@ async function playOne({ bot, fake }: Contender, walking: Walker): Promise<numbe
   const move = walking.moves[walking.next];
   if (!move) throw new BenchError(`chat ${walking.chatId} has no move ${walking.next}`);
   const update = move.update(fake, walking.chatId);
-  walking.updateIds?.push(update.update_id);
   const started = performance.now();
   await bot.handleUpdate(update);
   const elapsed = performance.now() - started;
@@ -298,11 +294,11 @@ async function runLevel(
 
   // Live chats half-way, measured apart from the timings: the probe stops there, is measured, finishes.
   const half = openingMoves + Math.floor((total - openingMoves) / 2);
-  const probe = Array.from({ length: options.probe }, () => walker(contender, survey, person++, true));
+  const probe = Array.from({ length: options.probe }, () => walker(contender, survey, person++));
   await walkAll(probe, half);
   const live: Record<string, number> = {};
   for (const walking of probe) {
-    const keys = await contender.bot.liveKeys(walking.chatId, walking.updateIds ?? []);
+    const keys = await contender.bot.liveKeys(walking.chatId);
     for (const [kind, names] of Object.entries(keys)) {
       const sizes = await memoryUsage(admin, names);
       const missing = names.filter((_, at) => sizes[at] === 0);
@@ -715,7 +711,7 @@ function reportAims(levels: LevelResult[], open: OpenLoopResult[], options: Opti
   ]);
   const chat = largestOf((level) => figures(level).liveBytes);
   aims.push([
-    "… and counting every key Puente keeps for a live chat (the session, the question shown, the claim of each update)",
+    "… and counting every key Puente keeps for a live chat (the session, and the chat's memory: its last updates, the question shown)",
     chat ? `${grouped(chat.bytes)} B (${chat.at})` : "–",
     chat ? chat.bytes <= 1024 : undefined,
   ]);

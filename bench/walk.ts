@@ -29,13 +29,13 @@ export interface BotUnderTest {
   /** Person `person`'s moves through a generated survey: opening it, then one answer per question. */
   surveyScript(spec: SurveySpec, person: number): Move[];
   /** The Redis keys that hold what this chat has live (its session and whatever else is kept per chat or per update). */
-  liveKeys(chatId: number, updateIds: readonly number[]): Promise<LiveKeys>;
+  liveKeys(chatId: number): Promise<LiveKeys>;
   /** The answers of every response stored for a survey. */
   storedResponses(surveyId: string): Promise<StoredResponses>;
   close(): Promise<void>;
 }
 
-/** Keys per live chat, by what they are, each named by its kind: `session`, `shown`, `update claims`. */
+/** Keys per live chat, by what they are, each named by its kind: `session`, `chat memory`. */
 export type LiveKeys = Record<string, string[]>;
 
 export interface StoredResponses {

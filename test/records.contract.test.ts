@@ -150,6 +150,67 @@ describe("redis record store", () => {
     await dropPrefix(prefix);
   });
 
+  it("keeps a settled record as one string, small, and one with effects pending as a hash until they are settled", async () => {
+    const prefix = testPrefix("shape");
+    const store = RedisRecordStore.connect(TEST_REDIS, prefix, "s");
+    const redis = adminRedis();
+    const key = `${prefix}:s:session`;
+    // A session half-way through a long survey: over the 64 bytes a listpack hash allows by default.
+    const session = JSON.stringify({
+      lng: "es",
+      answers: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`q${i}`, "often"])),
+    });
+    await store.write("session", set(session, undefined, 3600), 0);
+    expect(await redis.type(key)).toBe("string");
+    const usage = Number(await redis.memory("USAGE", key, "SAMPLES", 0));
+    // Its name and value and about a hundred bytes more (a cluster adds a few); as a hash, about 250 more.
+    expect(usage - session.length - key.length).toBeLessThan(150);
+    await store.write("session", set(session, '["effect"]', 3600), 1);
+    expect(await redis.type(key)).toBe("hash");
+    expect(await store.read("session")).toEqual({
+      revision: 2,
+      value: session,
+      outbox: [{ revision: 2, effects: '["effect"]' }],
+    });
+    await store.settle("session", 2);
+    expect(await redis.type(key)).toBe("string");
+    expect(await store.read("session")).toEqual({ revision: 2, value: session, outbox: [] });
+    // Settling keeps the record's expiry.
+    expect(await redis.pttl(key)).toBeGreaterThan(3_500_000);
+    await redis.quit();
+    await store.close();
+    await dropPrefix(prefix);
+  });
+
+  it("reads a record an earlier version kept as a hash, and writes it on at its revision", async () => {
+    const prefix = testPrefix("earlier");
+    const store = RedisRecordStore.connect(TEST_REDIS, prefix, "s");
+    const redis = adminRedis();
+    await redis.hset(`${prefix}:s:old`, "r", "7", "v", '{"lng":"ht"}');
+    await redis.hset(`${prefix}:s:old-fx`, "r", "3", "v", "three", "o:3", '["left"]');
+    expect(await store.read("old")).toEqual({ revision: 7, value: '{"lng":"ht"}', outbox: [] });
+    expect(await store.write("old", set("stale"), 6)).toBe(false);
+    expect(await store.write("old", set("eight"), 7)).toBe(true);
+    expect(await store.read("old")).toEqual({ revision: 8, value: "eight", outbox: [] });
+    expect(await redis.type(`${prefix}:s:old`)).toBe("string");
+    expect(await store.read("old-fx")).toEqual({
+      revision: 3,
+      value: "three",
+      outbox: [{ revision: 3, effects: '["left"]' }],
+    });
+    expect(await store.write("old-fx", set("four"), 3)).toBe(true);
+    expect(await store.read("old-fx")).toEqual({
+      revision: 4,
+      value: "four",
+      outbox: [{ revision: 3, effects: '["left"]' }],
+    });
+    await store.settle("old-fx", 3);
+    expect(await store.read("old-fx")).toEqual({ revision: 4, value: "four", outbox: [] });
+    await redis.quit();
+    await store.close();
+    await dropPrefix(prefix);
+  });
+
   it("keeps namespaces apart on one prefix", async () => {
     const prefix = testPrefix("namespaces");
     const sessions = RedisRecordStore.connect(TEST_REDIS, prefix, "s");

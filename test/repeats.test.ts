@@ -5,6 +5,7 @@ import { TelegramChannel } from "../src/channels/telegram/channel.js";
 import { WebChannel } from "../src/channels/web/channel.js";
 import { WhatsAppChannel } from "../src/channels/whatsapp/channel.js";
 import { type InboundMessage, lastPrompt, type OutboundMessage, promptKey } from "../src/core/engine/messages.js";
+import { MemoryChatMemory } from "../src/core/store/memory/chatmemory.js";
 import { MemoryKeyValueStore } from "../src/core/store/memory/keyvalue.js";
 import { MemoryRateLimiter } from "../src/core/store/memory/limits.js";
 import { MemoryMailbox } from "../src/core/store/memory/mailbox.js";
@@ -106,7 +107,7 @@ describe("an answer tied to its question, on Telegram", () => {
       apiRoot: emulator.apiRoot,
       engine,
       texts,
-      facts: new MemoryKeyValueStore(),
+      chats: new MemoryChatMemory(),
       defaultLanguage: "es",
       logger: quiet,
       pace: { burst: 30, refillMs: 100, groupMinMs: 10 },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TelegramChannel } from "../src/channels/telegram/channel.js";
 import { WhatsAppChannel } from "../src/channels/whatsapp/channel.js";
+import { MemoryChatMemory } from "../src/core/store/memory/chatmemory.js";
 import { MemoryKeyValueStore } from "../src/core/store/memory/keyvalue.js";
 import { MemoryRecordStore } from "../src/core/store/memory/records.js";
 import { type RecordChange, StoreUnavailableError } from "../src/core/store/records.js";
@@ -32,6 +33,21 @@ class LateAcknowledgingStore extends MemoryRecordStore {
   }
 }
 
+/** A chat memory whose next take fails, as when Redis does not answer in time. */
+class UnreadableChats extends MemoryChatMemory {
+  #fail = false;
+  failNextRead(): void {
+    this.#fail = true;
+  }
+  override async take(chat: string, delivery: string, ttlSeconds: number) {
+    if (this.#fail) {
+      this.#fail = false;
+      throw new StoreUnavailableError("Redis did not answer: Command timed out");
+    }
+    return super.take(chat, delivery, ttlSeconds);
+  }
+}
+
 /** Facts whose next read fails, as when Redis does not answer in time. */
 class UnreadableFacts extends MemoryKeyValueStore {
   #fail = false;
@@ -50,7 +66,7 @@ class UnreadableFacts extends MemoryKeyValueStore {
 describe("a retry whose question shown cannot be read, on Telegram", () => {
   const emulator = new BotApiEmulator({ validToken: TEST_TOKEN });
   const store = new LateAcknowledgingStore();
-  const facts = new UnreadableFacts();
+  const chats = new UnreadableChats();
   const { engine, texts } = engineOn(store);
   let channel: TelegramChannel;
 
@@ -61,7 +77,7 @@ describe("a retry whose question shown cannot be read, on Telegram", () => {
       apiRoot: emulator.apiRoot,
       engine,
       texts,
-      facts,
+      chats,
       defaultLanguage: "es",
       logger: quiet,
       pace: { burst: 30, refillMs: 100, groupMinMs: 10 },
@@ -71,7 +87,7 @@ describe("a retry whose question shown cannot be read, on Telegram", () => {
   afterAll(async () => {
     await channel?.stop();
     await emulator.stop();
-    facts.close();
+    chats.close();
   });
 
   it("is answered 'try again', never taken for the next question", async () => {
@@ -103,7 +119,7 @@ describe("a retry whose question shown cannot be read, on Telegram", () => {
     await emulator.waitForMessages(chatId, count + 1, 10_000);
     expect(lastText()).toBe(texts.t("es", "common:error.tryAgain"));
     // The retry: its question cannot be read, the session can.
-    facts.failNextRead();
+    chats.failNextRead();
     count = sent();
     person.send("3");
     await emulator.waitForMessages(chatId, count + 1, 10_000);

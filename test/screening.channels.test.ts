@@ -263,7 +263,8 @@ describe("many screenings on Redis", () => {
     for (const [key, value] of dump) for (const chatId of people) expect(`${key} ${value}`).not.toContain(chatId);
     for (const [n, chatId] of people.entries()) {
       const key = `${scanPrefix}:s:${core.engine.chatKey("test", chatId)}`;
-      const session = JSON.parse((await redis.hget(key, "v")) ?? "{}");
+      const record = await new RedisRecordStore(redis, scanPrefix, "s").read(core.engine.chatKey("test", chatId));
+      const session = JSON.parse(record?.value ?? "{}");
       const ttl = await redis.ttl(key);
       if (n % 2 === 0) expect(session.mode).toEqual({ kind: "menu" });
       else {

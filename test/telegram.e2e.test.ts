@@ -179,7 +179,12 @@ describe("Telegram, end to end", () => {
     const stored = (await new RedisResponseStore(redis, prefix).list("consulta")).responses;
     // No raw Telegram id anywhere in Redis: keys, session hashes, remembered message ids.
     const everything: string[] = [];
-    for (const key of await redis.keys(`${prefix}:*`)) {
+    const keys = await redis.keys(`${prefix}:*`);
+    // What is kept per chat stays one key however many updates the chat sent (over 40 between the
+    // two): its session, its memory of the last updates and the question shown; no key per update.
+    expect(keys.filter((key) => key.startsWith(`${prefix}:m:tg:`))).toHaveLength(2);
+    expect(keys.length, keys.join(" ")).toBeLessThanOrEqual(8);
+    for (const key of keys) {
       everything.push(key);
       const type = await redis.type(key);
       if (type === "string") everything.push((await redis.get(key)) ?? "");

@@ -264,7 +264,7 @@ export async function startPuente(config: Config, logger: Logger, options: Start
             : undefined,
         engine,
         texts,
-        facts: stores.facts,
+        chats: stores.chats,
         defaultLanguage: config.DEFAULT_LANGUAGE,
         logger,
         onGroupUpdate: (ctx) => staffActions.handle(ctx),

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { AuditLog } from "../core/store/audit.js";
 import type { CaseIndex } from "../core/store/cases.js";
+import type { ChatMemory } from "../core/store/chatmemory.js";
 import {
   DEFAULT_POLICIES,
   type FailedJob,
@@ -14,6 +15,7 @@ import type { RateLimit, RateLimiter } from "../core/store/limits.js";
 import type { Mailbox } from "../core/store/mailbox.js";
 import { MemoryAuditLog } from "../core/store/memory/audit.js";
 import { MemoryCaseIndex } from "../core/store/memory/cases.js";
+import { MemoryChatMemory } from "../core/store/memory/chatmemory.js";
 import { MemoryJobQueue } from "../core/store/memory/jobs.js";
 import { MemoryKeyValueStore } from "../core/store/memory/keyvalue.js";
 import { MemoryRateLimiter } from "../core/store/memory/limits.js";
@@ -23,6 +25,7 @@ import { MemoryResponseStore } from "../core/store/memory/responses.js";
 import type { RecordStore } from "../core/store/records.js";
 import { RedisAuditLog } from "../core/store/redis/audit.js";
 import { RedisCaseIndex } from "../core/store/redis/cases.js";
+import { RedisChatMemory } from "../core/store/redis/chatmemory.js";
 import { closeRedis, openRedis, type RedisLocation } from "../core/store/redis/client.js";
 import { BullJobQueue } from "../core/store/redis/jobs.js";
 import { RedisKeyValueStore } from "../core/store/redis/keyvalue.js";
@@ -39,6 +42,8 @@ export interface Stores {
   sessions: RecordStore;
   responses: ResponseStore;
   facts: KeyValueStore;
+  /** What channels keep per chat between updates: the last deliveries, the question shown. */
+  chats: ChatMemory;
   cases: RecordStore;
   caseIndex: CaseIndex;
   jobs: JobQueue;
@@ -87,6 +92,7 @@ export function openStores(
       sessions: new RedisRecordStore(redis, prefix, "s"),
       responses,
       facts: new RedisKeyValueStore(redis, prefix),
+      chats: new RedisChatMemory(redis, prefix),
       cases: new RedisRecordStore(redis, prefix, "c"),
       caseIndex: new RedisCaseIndex(redis, prefix),
       jobs,
@@ -110,12 +116,14 @@ export function openStores(
   const sessions = new MemoryRecordStore();
   const cases = new MemoryRecordStore();
   const facts = new MemoryKeyValueStore();
+  const chats = new MemoryChatMemory();
   const jobs = new MemoryJobQueue(policies, failedJob);
   const mailbox = new MemoryMailbox();
   return {
     sessions,
     responses: new MemoryResponseStore(),
     facts,
+    chats,
     cases,
     caseIndex: new MemoryCaseIndex(),
     jobs,
@@ -130,6 +138,7 @@ export function openStores(
       await jobs.close();
       await mailbox.close();
       facts.close();
+      chats.close();
       await sessions.close();
       await cases.close();
     },

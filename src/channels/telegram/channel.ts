@@ -13,7 +13,7 @@ import { type InboundMessage, lastPrompt, type OutboundMessage, promptKey } from
 import { parseToken } from "../../core/engine/tokens.js";
 import { LANGUAGES, type Language, languageFromCode } from "../../core/i18n/languages.js";
 import type { Texts } from "../../core/i18n/texts.js";
-import type { KeyValueStore } from "../../core/store/keyvalue.js";
+import type { ChatMemory } from "../../core/store/chatmemory.js";
 import { StoreUnavailableError } from "../../core/store/records.js";
 import type { Channel, Receiver } from "../port.js";
 import { readUpdate, type UpdateReading, webhookUpdate } from "./inbound.js";
@@ -26,7 +26,8 @@ export interface TelegramOptions {
   webhook?: { url: string; secret: string };
   engine: Receiver;
   texts: Texts;
-  facts: KeyValueStore;
+  /** Each chat's last updates (each handled once) and the question it was shown. */
+  chats: ChatMemory;
   defaultLanguage: Language;
   logger: Logger;
   /**
@@ -63,8 +64,6 @@ type Shown = z.infer<typeof shownSchema>;
 const UNREAD: unique symbol = Symbol("unread");
 
 function readShown(stored: string): Shown | undefined {
-  // Before the question was kept too, only the message id was.
-  if (/^\d+$/.test(stored)) return { m: Number(stored) };
   try {
     const parsed = shownSchema.safeParse(JSON.parse(stored));
     return parsed.success ? parsed.data : undefined;
@@ -82,9 +81,8 @@ export const WEBHOOK_PATH = "/telegram/webhook";
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 /** Far above any update Telegram sends (a message is at most 4096 characters). */
 const MAX_UPDATE_BYTES = 1024 * 1024;
-/** Telegram re-sends an update it did not see acknowledged; each is handled once within a day. */
-const UPDATE_MEMORY_SECONDS = 24 * 3600;
-const PROMPT_MEMORY_SECONDS = 7 * 24 * 3600;
+/** How long a chat's memory (its last updates, the question shown) outlives its last update. */
+const CHAT_MEMORY_SECONDS = 7 * 24 * 3600;
 
 /**
  * The engine on Telegram. Updates come by long polling (@grammyjs/runner: concurrent across chats,
@@ -253,37 +251,37 @@ export class TelegramChannel implements Channel {
   }
 
   /**
-   * Each update once: its id is claimed first and given back if handling fails, so a redelivery is
-   * processed, not dropped. Should the claim itself fail (Redis away), the update is handled anyway:
-   * the engine's sessions recognise a message seen twice, and a person must never get silence.
+   * Each update once: it is taken in its chat's memory first, with what the chat was shown last,
+   * in one step, and given back if handling fails, so a redelivery is processed, not dropped.
+   * Should Redis be away, the update is handled anyway: the engine's sessions recognise a message
+   * seen twice, and a person must never get silence.
    */
   async #handle(ctx: Context): Promise<void> {
-    const claim = `tg:u:${this.bot.botInfo.id}:${ctx.update.update_id}`;
     const chat = ctx.chat ?? ctx.callbackQuery?.message?.chat;
     const inGroup = Boolean(this.options.onGroupUpdate) && (chat?.type === "group" || chat?.type === "supergroup");
     const reading = inGroup ? undefined : readUpdate(ctx.update);
-    const person = reading && reading.kind !== "ignore" ? Number(reading.inbound.chatId) : undefined;
-    // Both in one round trip to Redis (auto-pipelining): the claim, and what this person was shown last.
-    const [claimed, shown] = await Promise.all([
-      this.#claim(claim),
-      person === undefined ? undefined : this.#recall(person),
-    ]);
-    if (!claimed) return;
+    // An update of no chat gets no reply: there is nothing to do twice.
+    const memory = chat ? this.#memoryKey(chat.id) : undefined;
+    const delivery = String(ctx.update.update_id);
+    const taken = memory ? await this.#take(memory, delivery) : { first: true, shown: undefined };
+    if (!taken.first) return;
     try {
       if (!reading) await this.options.onGroupUpdate?.(ctx);
-      else await this.#dispatch(ctx, reading, shown);
+      else await this.#dispatch(ctx, reading, taken.shown);
     } catch (error) {
-      await this.options.facts.delete(claim).catch(() => undefined);
+      if (memory) await this.options.chats.giveBack(memory, delivery).catch(() => undefined);
       throw error;
     }
   }
 
-  async #claim(key: string): Promise<boolean> {
+  /** Takes the update in its chat's memory; UNREAD, and taken, when Redis did not answer. */
+  async #take(memory: string, delivery: string): Promise<{ first: boolean; shown: Shown | typeof UNREAD | undefined }> {
     try {
-      return await this.options.facts.claim(key, UPDATE_MEMORY_SECONDS);
+      const { first, note } = await this.options.chats.take(memory, delivery, CHAT_MEMORY_SECONDS);
+      return { first, shown: note === undefined ? undefined : readShown(note) };
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
-      return true;
+      return { first: true, shown: UNREAD };
     }
   }
 
@@ -406,31 +404,20 @@ export class TelegramChannel implements Channel {
   }
 
   /** Keyed by the chat's hash, like sessions: Redis never holds a raw Telegram id. */
-  #shownKey(chatId: number): string {
-    return `tg:p:${this.bot.botInfo.id}:${this.options.engine.chatKey("telegram", String(chatId))}`;
+  #memoryKey(chatId: number): string {
+    return `tg:${this.bot.botInfo.id}:${this.options.engine.chatKey("telegram", String(chatId))}`;
   }
 
   /** What this person was shown last; unknown when Redis is away or the memory is not readable. */
   async #shown(chatId: number): Promise<Shown | undefined> {
-    const recalled = await this.#recall(chatId);
-    return recalled === UNREAD ? undefined : recalled;
-  }
-
-  /** What this person was shown last; UNREAD when Redis did not answer, undefined when nothing is noted. */
-  async #recall(chatId: number): Promise<Shown | typeof UNREAD | undefined> {
-    let stored: string | undefined;
-    try {
-      stored = await this.options.facts.get(this.#shownKey(chatId));
-    } catch {
-      return UNREAD;
-    }
+    const stored = await this.options.chats.read(this.#memoryKey(chatId)).catch(() => undefined);
     return stored === undefined ? undefined : readShown(stored);
   }
 
   /** Remembered after delivery, so it is what the person saw; a failure costs a repeated question at most. */
   async #remember(chatId: number, shown: Shown): Promise<void> {
-    await this.options.facts
-      .set(this.#shownKey(chatId), JSON.stringify(shown), PROMPT_MEMORY_SECONDS)
+    await this.options.chats
+      .note(this.#memoryKey(chatId), JSON.stringify(shown), CHAT_MEMORY_SECONDS)
       .catch((error: unknown) =>
         this.options.logger.warn({ err: (error as Error).message }, "telegram: what was shown could not be noted"),
       );

@@ -9,7 +9,7 @@ import { type Effect, type EffectRunner, effectListSchema } from "./effects.js";
 import type { CaseEvent } from "./events.js";
 import { type Address, type InboundMessage, inboundMessageSchema, type OutboundMessage } from "./messages.js";
 import { type EngineObserver, pushedMessages, type ReplyKind, replyKind, secondsSince } from "./observer.js";
-import { type Session, sessionSchema } from "./session.js";
+import { encodeSession, type Session, sessionSchema } from "./session.js";
 import type { Turn, TurnContext } from "./turn.js";
 
 /** Whether someone already took part in a one-per-person flow: asked before such a flow starts. */
@@ -184,7 +184,7 @@ export class Engine {
         const written = await store.write(
           key,
           {
-            value: turn.session ? JSON.stringify(turn.session) : null,
+            value: turn.session ? encodeSession(turn.session) : null,
             ttlSeconds: this.#ttl(turn.session),
             ...(effects.length > 0 ? { effects: JSON.stringify(effects) } : {}),
           },

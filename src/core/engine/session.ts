@@ -21,8 +21,9 @@ export const activeFlowSchema = z.object({
   state: stateValueSchema,
   context: z.object({
     answers: z.record(z.string(), answerSchema),
-    editing: z.string().nullable(),
-    pending: z.array(z.string()),
+    /** Stored only when set (see `encodeSession`): most sessions are not changing an answer. */
+    editing: z.string().nullable().default(null),
+    pending: z.array(z.string()).default([]),
   }),
 });
 
@@ -95,6 +96,28 @@ export type HandoffOffer = z.infer<typeof handoffOfferSchema>;
 export type StaffMode = z.infer<typeof staffModeSchema>;
 
 export const freshSession = (): Session => ({ mode: { kind: "menu" }, seen: [] });
+
+/**
+ * The session as stored: what the schema fills in when absent (no answer being changed, none
+ * pending) is left out. Every live chat holds one, so its bytes count.
+ */
+export function encodeSession(session: Session): string {
+  const { mode } = session;
+  if (mode.kind === "flow") return JSON.stringify({ ...session, mode: { ...mode, flow: compactFlow(mode.flow) } });
+  if (mode.kind === "language" && mode.resume?.kind === "flow") {
+    const resume = { ...mode.resume, flow: compactFlow(mode.resume.flow) };
+    return JSON.stringify({ ...session, mode: { ...mode, resume } });
+  }
+  return JSON.stringify(session);
+}
+
+function compactFlow(flow: ActiveFlow): object {
+  const { editing, pending, ...context } = flow.context;
+  return {
+    ...flow,
+    context: { ...context, ...(editing === null ? {} : { editing }), ...(pending.length === 0 ? {} : { pending }) },
+  };
+}
 
 /**
  * Sessions stored before modes existed (`{ lng, picking, suggested, flow }`) are read into the

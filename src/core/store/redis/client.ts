@@ -65,6 +65,11 @@ function openCluster(
   return new Cluster(cluster, options);
 }
 
+/** Redis expiries in whole milliseconds, at least one. */
+export function milliseconds(seconds: number): number {
+  return Math.max(1, Math.round(seconds * 1000));
+}
+
 /** Runs a Redis command; any failure becomes StoreUnavailableError, which the engine answers kindly. */
 export async function call<T>(command: () => Promise<T>): Promise<T> {
   try {

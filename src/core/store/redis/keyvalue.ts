@@ -1,6 +1,6 @@
 import type { KeyValueStore } from "../keyvalue.js";
 import type { RedisClient } from "./client.js";
-import { call } from "./client.js";
+import { call, milliseconds } from "./client.js";
 
 /** Key-value facts in Redis under `<prefix>:k:<key>`, each with its own expiry. */
 export class RedisKeyValueStore implements KeyValueStore {
@@ -28,9 +28,4 @@ export class RedisKeyValueStore implements KeyValueStore {
   #key(key: string): string {
     return `${this.prefix}:k:${key}`;
   }
-}
-
-/** Redis expiries in whole milliseconds, at least one. */
-function milliseconds(seconds: number): number {
-  return Math.max(1, Math.round(seconds * 1000));
 }

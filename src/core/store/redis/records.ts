@@ -3,29 +3,67 @@ import type { RedisClient } from "./client.js";
 import { call, closeRedis, openRedis, type RedisLocation } from "./client.js";
 
 /**
- * Records in Redis: one hash per record under `<prefix>:<namespace>:<key>` with `r` (revision),
- * `v` (value) and one `o:<revision>` field per unsettled change's effects. Every script touches
- * one key, so the store works on Redis Cluster. Records written with effects are also marked in a
- * sorted set (`<prefix>:<namespace>-outbox`, scored by time) before the write, so a crash right
- * after it leaves a mark to recover from; marks are dropped by `release`, never by the writer.
+ * Records in Redis, one key per record under `<prefix>:<namespace>:<key>`, in one of two shapes:
+ *
+ * - settled (the usual case): a string `<revision>:<value>`, the value and a few bytes more;
+ * - with effects not yet settled: a hash with `r` (revision), `v` (value, absent once deleted) and
+ *   one `o:<revision>` field per unsettled change's effects. Settling the last one turns it back
+ *   into a string, keeping its expiry.
+ *
+ * A string because a hash whose value is over Redis's `hash-max-listpack-value` (64 bytes by
+ * default, and a session is longer) is stored as a table, about 160 bytes more per record. Every
+ * script touches one key, so the store works on Redis Cluster. Records written with effects are
+ * also marked in a sorted set (`<prefix>:<namespace>-outbox`, scored by time) before the write, so a
+ * crash right after it leaves a mark to recover from; marks are dropped by `release`, never by the
+ * writer. Records kept as a hash by an earlier version are read as they are and become strings on
+ * their next write.
  */
+const READ = `
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'string' then return { redis.call('GET', KEYS[1]) } end
+if kind == 'hash' then return redis.call('HGETALL', KEYS[1]) end
+return {}`;
+
 const WRITE = `
-local current = redis.call('HGET', KEYS[1], 'r')
-if (current or '0') ~= ARGV[1] then return 0 end
-local revision = tonumber(ARGV[1]) + 1
-redis.call('HSET', KEYS[1], 'r', tostring(revision))
-if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'v', ARGV[3]) else redis.call('HDEL', KEYS[1], 'v') end
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'o:' .. revision, ARGV[5]) end
-if ARGV[2] ~= '1' and redis.call('HLEN', KEYS[1]) == 1 then
-  redis.call('DEL', KEYS[1])
+local kind = redis.call('TYPE', KEYS[1]).ok
+local current, unsettled = '0', 0
+if kind == 'string' then
+  local stored = redis.call('GET', KEYS[1])
+  current = string.sub(stored, 1, string.find(stored, ':', 1, true) - 1)
+elseif kind == 'hash' then
+  current = redis.call('HGET', KEYS[1], 'r') or '0'
+  unsettled = redis.call('HLEN', KEYS[1]) - 1 - redis.call('HEXISTS', KEYS[1], 'v')
+end
+if current ~= ARGV[1] then return 0 end
+local revision = tostring(tonumber(ARGV[1]) + 1)
+if ARGV[5] == '' and unsettled == 0 then
+  if ARGV[2] ~= '1' then
+    redis.call('DEL', KEYS[1])
+  elseif ARGV[4] == '0' then
+    redis.call('SET', KEYS[1], revision .. ':' .. ARGV[3])
+  else
+    redis.call('SET', KEYS[1], revision .. ':' .. ARGV[3], 'PX', ARGV[4])
+  end
   return 1
 end
+if kind == 'string' then redis.call('DEL', KEYS[1]) end
+redis.call('HSET', KEYS[1], 'r', revision)
+if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'v', ARGV[3]) else redis.call('HDEL', KEYS[1], 'v') end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'o:' .. revision, ARGV[5]) end
 if ARGV[4] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 return 1`;
 
 const SETTLE = `
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 1 end
 redis.call('HDEL', KEYS[1], 'o:' .. ARGV[1])
-if redis.call('HEXISTS', KEYS[1], 'v') == 0 and redis.call('HLEN', KEYS[1]) <= 1 then redis.call('DEL', KEYS[1]) end
+local value = redis.call('HGET', KEYS[1], 'v')
+local unsettled = redis.call('HLEN', KEYS[1]) - 1 - (value and 1 or 0)
+if unsettled > 0 then return 1 end
+if not value then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+redis.call('SET', KEYS[1], redis.call('HGET', KEYS[1], 'r') .. ':' .. value, 'KEEPTTL')
 return 1`;
 
 const RELEASE = `
@@ -34,6 +72,7 @@ if score and tonumber(score) == tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1
 return 1`;
 
 type RedisWithRecords = RedisClient & {
+  puenteRecordRead(key: string): Promise<string[]>;
   puenteRecordWrite(
     key: string,
     expected: string,
@@ -58,6 +97,7 @@ export class RedisRecordStore implements RecordStore {
     namespace: string,
     private readonly ownsClient = false,
   ) {
+    redis.defineCommand("puenteRecordRead", { numberOfKeys: 1, lua: READ });
     redis.defineCommand("puenteRecordWrite", { numberOfKeys: 1, lua: WRITE });
     redis.defineCommand("puenteRecordSettle", { numberOfKeys: 1, lua: SETTLE });
     redis.defineCommand("puenteRecordRelease", { numberOfKeys: 1, lua: RELEASE });
@@ -71,14 +111,24 @@ export class RedisRecordStore implements RecordStore {
   }
 
   async read(key: string): Promise<StoredRecord | undefined> {
-    const fields = await call(() => this.#redis.hgetall(this.#base + key));
-    const revision = fields.r;
-    if (revision === undefined) return undefined;
+    const stored = await call(() => this.#redis.puenteRecordRead(this.#base + key));
+    if (stored.length === 1) {
+      const settled = stored[0] ?? "";
+      const cut = settled.indexOf(":");
+      return { revision: Number(settled.slice(0, cut)), value: settled.slice(cut + 1), outbox: [] };
+    }
+    let revision: number | undefined;
+    let value: string | undefined;
     const outbox: OutboxEntry[] = [];
-    for (const [field, effects] of Object.entries(fields))
-      if (field.startsWith("o:")) outbox.push({ revision: Number(field.slice(2)), effects });
+    for (let at = 0; at + 1 < stored.length; at += 2) {
+      const [field, content] = [stored[at] ?? "", stored[at + 1] ?? ""];
+      if (field === "r") revision = Number(content);
+      else if (field === "v") value = content;
+      else if (field.startsWith("o:")) outbox.push({ revision: Number(field.slice(2)), effects: content });
+    }
+    if (revision === undefined) return undefined;
     outbox.sort((a, b) => a.revision - b.revision);
-    return { revision: Number(revision), value: fields.v, outbox };
+    return { revision, value, outbox };
   }
 
   async write(key: string, change: RecordChange, expectedRevision: number): Promise<boolean> {
