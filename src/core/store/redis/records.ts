@@ -85,6 +85,19 @@ type RedisWithRecords = RedisClient & {
   puenteRecordRelease(index: string, member: string, score: string): Promise<number>;
 };
 
+const WRONG_TYPE: unique symbol = Symbol("wrong type");
+
+/** A GET of a key that holds a hash: told apart from every other failure, which stays one. */
+function notAString(error: unknown): typeof WRONG_TYPE {
+  if (error instanceof Error && error.message.startsWith("WRONGTYPE")) return WRONG_TYPE;
+  throw error;
+}
+
+function readSettled(settled: string): StoredRecord {
+  const cut = settled.indexOf(":");
+  return { revision: Number(settled.slice(0, cut)), value: settled.slice(cut + 1), outbox: [] };
+}
+
 export class RedisRecordStore implements RecordStore {
   readonly #redis: RedisWithRecords;
   readonly #base: string;
@@ -110,13 +123,18 @@ export class RedisRecordStore implements RecordStore {
     return new RedisRecordStore(openRedis(location), prefix, namespace, true);
   }
 
+  /**
+   * A plain GET first: nearly every record is settled, a string. Only a hash (effects pending)
+   * answers WRONGTYPE, and is then read by a script that takes either shape in one step, since it
+   * may have been settled in between.
+   */
   async read(key: string): Promise<StoredRecord | undefined> {
-    const stored = await call(() => this.#redis.puenteRecordRead(this.#base + key));
-    if (stored.length === 1) {
-      const settled = stored[0] ?? "";
-      const cut = settled.indexOf(":");
-      return { revision: Number(settled.slice(0, cut)), value: settled.slice(cut + 1), outbox: [] };
-    }
+    const name = this.#base + key;
+    const settled = await call(() => this.#redis.get(name).catch(notAString));
+    if (settled === null) return undefined;
+    if (settled !== WRONG_TYPE) return readSettled(settled);
+    const stored = await call(() => this.#redis.puenteRecordRead(name));
+    if (stored.length === 1) return readSettled(stored[0] ?? "");
     let revision: number | undefined;
     let value: string | undefined;
     const outbox: OutboxEntry[] = [];
