@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { LANGUAGES, REFERENCE_LANGUAGE } from "../../src/core/i18n/languages.js";
-import { readLocales } from "../../src/core/i18n/texts.js";
+import { readLocales, STAFF_NAMESPACE } from "../../src/core/i18n/texts.js";
 
 /**
  * Every text people read in every language: the same keys, the same placeholders, nothing empty.
- * Staff-facing texts (`staff.json`) are in Spanish only: staff read Spanish.
+ * Staff-facing texts (`locales/staff/es.json`, the `staff` namespace) are in Spanish only: staff read Spanish.
  */
 const resources = readLocales("locales");
-const STAFF_NAMESPACE = "staff";
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 
 function leaves(value: unknown, path = ""): Map<string, unknown> {
