@@ -4,9 +4,7 @@ import i18next, { type i18n, type TFunction } from "i18next";
 import { LANGUAGES, type Language, REFERENCE_LANGUAGE } from "./languages.js";
 
 /**
- * Every human text the bot says, loaded once at start from `locales/<lng>/<namespace>.json`, every
- * key in every language. Texts only staff read (the staff group, the dashboard) are in Spanish
- * alone, in `locales/staff/es.json`, served as the `staff` namespace in Spanish.
+ * Every human text the bot says, loaded once at start from `locales/<lng>/<namespace>.json`.
  * Haitian Creole falls back to French, then Spanish; the others to Spanish.
  *
  * Node 20's Intl has no plural rules for Haitian Creole and silently uses English ones, so a
@@ -39,15 +37,8 @@ export function readLocales(dir: string): Resources {
       resources[lng][file.replace(/\.json$/, "")] = JSON.parse(readFileSync(join(dir, lng, file), "utf8"));
     }
   }
-  resources[STAFF_LANGUAGE][STAFF_NAMESPACE] = JSON.parse(
-    readFileSync(join(dir, STAFF_NAMESPACE, `${STAFF_LANGUAGE}.json`), "utf8"),
-  );
   return resources;
 }
-
-/** Staff read Spanish: their texts exist in it alone. */
-export const STAFF_NAMESPACE = "staff";
-const STAFF_LANGUAGE: Language = "es";
 
 /**
  * Values every text may use, per language (the office's name, hours and contacts): filled in once

@@ -4,7 +4,7 @@ import type { Texts } from "../../core/i18n/texts.js";
 import type { Office } from "../../core/office/office.js";
 import { officeTime } from "../time.js";
 
-/** Staff read Spanish: every staff-facing text is `locales/staff/es.json`. */
+/** Staff read Spanish: every staff-facing text is `locales/es/staff.json`. */
 export function staffText(texts: Texts, key: string, values?: Record<string, string | number>): string {
   return texts.t("es", `staff:${key}`, values);
 }

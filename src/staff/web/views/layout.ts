@@ -5,7 +5,7 @@ import type { StaffSession } from "../sessions.js";
 /**
  * The frame of every staff page: plain HTML that works without JavaScript on an old office PC
  * and a phone, one stylesheet, the navigation, the signed-in name and sign-out. Every text comes
- * from `locales/staff/es.json` (`web.*`) through `say`.
+ * from `locales/es/staff.json` (`web.*`) through `say`.
  */
 export type Say = (key: string, values?: Record<string, string | number>) => string;
 
