@@ -19,7 +19,6 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { ChoiceRole, InboundContent, OutboundMessage } from "../src/core/engine/messages.js";
-import { RedisRecordStore } from "../src/core/store/redis/records.js";
 import { buildCore } from "../src/runtime/app.js";
 import { loadConfig, redisLocation } from "../src/runtime/config.js";
 import { openStores, type Stores } from "../src/runtime/stores.js";
@@ -254,7 +253,7 @@ async function measureSessions(bench: Bench, chatIds: string[]): Promise<Session
     const key = `${bench.prefix}:s:${chatKey}`;
     const [usage, value] = await Promise.all([
       bench.admin.memory("USAGE", key, "SAMPLES", 0),
-      new RedisRecordStore(bench.admin, bench.prefix, "s").read(chatKey).then((record) => record?.value ?? null),
+      bench.store.sessions.read(chatKey).then((record) => record?.value ?? null),
     ]);
     if (usage === null || value === null) throw new BenchError(`no session under ${key}`);
     size.memoryUsage.push(usage);

@@ -238,11 +238,8 @@ describe("many screenings on Redis", () => {
   it("leave nothing that names anyone: every key and value scanned; answers kept only as anonymous records", async () => {
     const scanPrefix = testPrefix("screening-scan");
     const redis = openRedis(REDIS_URL);
-    const core = engineOn(
-      new RedisRecordStore(redis, scanPrefix, "s"),
-      {},
-      { responses: new RedisResponseStore(redis, scanPrefix) },
-    );
+    const sessions = new RedisRecordStore(redis, scanPrefix, "s");
+    const core = engineOn(sessions, {}, { responses: new RedisResponseStore(redis, scanPrefix) });
     const people = Array.from({ length: 40 }, (_, n) => `scan-person-${1000 + n}`);
     for (const [n, chatId] of people.entries()) {
       const person = new Person(core.engine, chatId, "es");
@@ -263,7 +260,7 @@ describe("many screenings on Redis", () => {
     for (const [key, value] of dump) for (const chatId of people) expect(`${key} ${value}`).not.toContain(chatId);
     for (const [n, chatId] of people.entries()) {
       const key = `${scanPrefix}:s:${core.engine.chatKey("test", chatId)}`;
-      const record = await new RedisRecordStore(redis, scanPrefix, "s").read(core.engine.chatKey("test", chatId));
+      const record = await sessions.read(core.engine.chatKey("test", chatId));
       const session = JSON.parse(record?.value ?? "{}");
       const ttl = await redis.ttl(key);
       if (n % 2 === 0) expect(session.mode).toEqual({ kind: "menu" });

@@ -62,6 +62,11 @@ const shownSchema = z.object({ m: z.number().int().positive().optional(), b: z.s
 type Shown = z.infer<typeof shownSchema>;
 /** What was shown could not be read: Redis did not answer. */
 const UNREAD: unique symbol = Symbol("unread");
+/** The chat's memory as read at the start of this update: its key, and what it held (if anything). */
+interface Recall {
+  key: string;
+  shown: Shown | undefined;
+}
 
 function readShown(stored: string): Shown | undefined {
   try {
@@ -267,7 +272,7 @@ export class TelegramChannel implements Channel {
     if (!taken.first) return;
     try {
       if (!reading) await this.options.onGroupUpdate?.(ctx);
-      else await this.#dispatch(ctx, reading, taken.shown);
+      else await this.#dispatch(ctx, reading, memory, taken.shown);
     } catch (error) {
       if (memory) await this.options.chats.giveBack(memory, delivery).catch(() => undefined);
       throw error;
@@ -285,7 +290,12 @@ export class TelegramChannel implements Channel {
     }
   }
 
-  async #dispatch(ctx: Context, reading: UpdateReading, recalled: Shown | typeof UNREAD | undefined): Promise<void> {
+  async #dispatch(
+    ctx: Context,
+    reading: UpdateReading,
+    memory: string | undefined,
+    recalled: Shown | typeof UNREAD | undefined,
+  ): Promise<void> {
     if (reading.kind === "ignore") {
       if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
       return;
@@ -302,9 +312,10 @@ export class TelegramChannel implements Channel {
       await this.#send(chatId, [{ kind: "text", text: this.options.texts.t(lng, "common:error.tryAgain") }], {});
       return;
     }
-    const shown = recalled === UNREAD ? undefined : recalled;
-    const inbound = shown?.b ? { ...reading.inbound, basis: shown.b } : reading.inbound;
-    const answered = this.#answer(chatId, inbound, tapped, shown);
+    const recall = memory && recalled !== UNREAD ? { key: memory, shown: recalled } : undefined;
+    const basis = recall?.shown?.b;
+    const inbound = basis ? { ...reading.inbound, basis } : reading.inbound;
+    const answered = this.#answer(chatId, inbound, tapped, recall);
     this.#answering.set(chatId, answered);
     try {
       await answered;
@@ -319,7 +330,7 @@ export class TelegramChannel implements Channel {
     chatId: number,
     inbound: InboundMessage,
     tapped: MaybeInaccessibleMessage | undefined,
-    shown: Shown | undefined,
+    recall: Recall | undefined,
   ): Promise<void> {
     const reply = await this.options.engine.handle(inbound);
     if (tapped) {
@@ -335,7 +346,7 @@ export class TelegramChannel implements Channel {
         reply.applied,
       );
     }
-    await this.#send(chatId, reply.messages, { closed: tapped?.message_id, shown });
+    await this.#send(chatId, reply.messages, { closed: tapped?.message_id, recall });
   }
 
   /** A tick on a multiple-choice question redraws that question's buttons, nothing more. */
@@ -376,17 +387,18 @@ export class TelegramChannel implements Channel {
   /**
    * Sends a reply; the previous question's buttons are taken away once a new question is shown, and
    * the question now shown is remembered (see `Shown`). `closed`: the tapped question, already
-   * closed; `shown`: the memory as read for this update, when it was.
+   * closed; `recall`: the chat's memory as read for this update, when it was (else it is read here).
    */
   async #send(
     chatId: number,
     messages: OutboundMessage[],
-    { closed, shown }: { closed?: number; shown?: Shown },
+    { closed, recall }: { closed?: number; recall?: Recall },
   ): Promise<void> {
     const rendered = renderMessages(messages);
     const asked = lastPrompt(messages);
     const asksAgain = rendered.some((message) => message.reply_markup);
-    const before = asksAgain || asked ? (shown ?? (await this.#shown(chatId))) : undefined;
+    const memory = asksAgain || asked ? (recall?.key ?? this.#memoryKey(chatId)) : undefined;
+    const before = memory === undefined ? undefined : recall ? recall.shown : await this.#shown(memory);
     if (asksAgain && before?.m && before.m !== closed)
       await this.bot.api
         .editMessageReplyMarkup(chatId, before.m, { reply_markup: { inline_keyboard: [] } })
@@ -400,7 +412,7 @@ export class TelegramChannel implements Channel {
       );
       if (message.reply_markup) buttons = sent.message_id;
     }
-    if (asked) await this.#remember(chatId, { ...(buttons ? { m: buttons } : {}), b: promptKey(asked) });
+    if (asked && memory) await this.#remember(memory, { ...(buttons ? { m: buttons } : {}), b: promptKey(asked) });
   }
 
   /** Keyed by the chat's hash, like sessions: Redis never holds a raw Telegram id. */
@@ -409,15 +421,15 @@ export class TelegramChannel implements Channel {
   }
 
   /** What this person was shown last; unknown when Redis is away or the memory is not readable. */
-  async #shown(chatId: number): Promise<Shown | undefined> {
-    const stored = await this.options.chats.read(this.#memoryKey(chatId)).catch(() => undefined);
+  async #shown(memory: string): Promise<Shown | undefined> {
+    const stored = await this.options.chats.read(memory).catch(() => undefined);
     return stored === undefined ? undefined : readShown(stored);
   }
 
   /** Remembered after delivery, so it is what the person saw; a failure costs a repeated question at most. */
-  async #remember(chatId: number, shown: Shown): Promise<void> {
+  async #remember(memory: string, shown: Shown): Promise<void> {
     await this.options.chats
-      .note(this.#memoryKey(chatId), JSON.stringify(shown), CHAT_MEMORY_SECONDS)
+      .note(memory, JSON.stringify(shown), CHAT_MEMORY_SECONDS)
       .catch((error: unknown) =>
         this.options.logger.warn({ err: (error as Error).message }, "telegram: what was shown could not be noted"),
       );
