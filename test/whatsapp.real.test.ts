@@ -81,7 +81,7 @@ afterEach(async () => {
 describe.skipIf(!existsSync(CHROMIUM))("WhatsApp with the real library and Debian's Chromium", () => {
   it("reaches the pairing QR, or fails with one clear line about WhatsApp Web or the network", async () => {
     const dataDir = tempDir();
-    const client = createWhatsAppClient({ dataDir, chromiumPath: CHROMIUM, clientId: "test" });
+    const client = await createWhatsAppClient({ dataDir, chromiumPath: CHROMIUM, clientId: "test" });
     let outcome: StartOutcome | undefined;
     try {
       outcome = await start(client);
@@ -115,7 +115,7 @@ describe("WhatsApp start failures", () => {
   it("says in one line that there is no Chromium at a wrong path", async () => {
     const dataDir = tempDir();
     const missing = join(dataDir, "no-such-chromium");
-    const client = createWhatsAppClient({ dataDir, chromiumPath: missing });
+    const client = await createWhatsAppClient({ dataDir, chromiumPath: missing });
     let error: unknown;
     try {
       await client.initialize();

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
 import { WhatsAppRunner } from "../src/channels/whatsapp/run.js";
 import { RedisLease } from "../src/core/store/lease.js";
@@ -62,4 +63,22 @@ describe("WhatsApp on several replicas", () => {
     await holder.runner.stop();
     await closeRedis(other.redis);
   }, 30_000);
+});
+
+describe("the program without WhatsApp", () => {
+  it("does not load whatsapp-web.js or its browser driver: they are loaded when a WhatsApp session opens", () => {
+    // Everything the program wires (channels, staff side, runtime), in a fresh process.
+    const probe = `import("./src/runtime/app.ts").then(() => {
+      const loaded = Object.keys(require.cache).map((file) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(file)?.[1]);
+      process.stdout.write(JSON.stringify([...new Set(loaded.filter(Boolean))]));
+    })`;
+    const run = spawnSync(process.execPath, ["--import", "tsx", "-e", probe], { encoding: "utf8", timeout: 60_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const packages: string[] = JSON.parse(run.stdout);
+    expect(packages).toContain("grammy");
+    expect(packages).toContain("ioredis");
+    expect(packages).not.toContain("whatsapp-web.js");
+    expect(packages).not.toContain("puppeteer");
+    expect(packages).not.toContain("puppeteer-core");
+  }, 60_000);
 });

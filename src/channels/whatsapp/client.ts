@@ -1,11 +1,7 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-// whatsapp-web.js is CommonJS (`module.exports = { Client, LocalAuth, … }`, typed with `export =`):
-// from ESM, take the default import and destructure; type names come through a type-only import.
-import wwebjs, { type Client as WhatsAppClient } from "whatsapp-web.js";
-
-const { Client, LocalAuth } = wwebjs;
+import type { Client as WhatsAppClient } from "whatsapp-web.js";
 
 export type { WhatsAppClient };
 
@@ -35,8 +31,14 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 
-/** A WhatsApp Web client in headless Debian Chromium, its session saved under dataDir. Not started: call initialize(). */
-export function createWhatsAppClient(options: WhatsAppClientOptions): WhatsAppClient {
+/**
+ * A WhatsApp Web client in headless Debian Chromium, its session saved under dataDir. Not started:
+ * call initialize(). The library (with puppeteer) is loaded on the first call, not with the program:
+ * it is a fifth of a running Puente's heap, and an office on Telegram alone never needs it.
+ */
+export async function createWhatsAppClient(options: WhatsAppClientOptions): Promise<WhatsAppClient> {
+  // CommonJS (`module.exports = { Client, LocalAuth, … }`, typed with `export =`): its default export.
+  const { Client, LocalAuth } = (await import("whatsapp-web.js")).default;
   return new Client({
     authStrategy: new LocalAuth({ dataPath: options.dataDir, clientId: options.clientId }),
     // The library's default keeps its WhatsApp Web page cache in ./.wwebjs_cache of the working directory.

@@ -116,7 +116,9 @@ export class WhatsAppRunner implements Channel {
     // Already open: a retry and a request to link again may both reopen; one browser is enough.
     if (this.#client) return;
     const { logger } = this.options;
-    const client = this.options.makeClient?.() ?? createWhatsAppClient(this.options);
+    const client = this.options.makeClient?.() ?? (await createWhatsAppClient(this.options));
+    // Loading the library takes a moment: a stop, or another open, may have come meanwhile.
+    if (this.#client || this.#stopped) return;
     const channel = new WhatsAppChannel({ ...this.options, client });
     this.#client = client;
     this.#channel = channel;
