@@ -31,6 +31,8 @@ export interface Receiver {
     applied: boolean;
   }>;
   chatKey(channel: string, chatId: string): string;
+  /** Reads a chat's session ahead of the message about to be handled, in the same round trip as the channel's own. */
+  readAhead(channel: string, chatId: string): void;
 }
 
 /** The channels running in this process, by kind. */

@@ -268,6 +268,7 @@ export class TelegramChannel implements Channel {
     // An update of no chat gets no reply: there is nothing to do twice.
     const memory = chat ? this.#memoryKey(chat.id) : undefined;
     const delivery = String(ctx.update.update_id);
+    if (reading && reading.kind !== "ignore") this.options.engine.readAhead("telegram", reading.inbound.chatId);
     const taken = memory ? await this.#take(memory, delivery) : { first: true, shown: undefined };
     if (!taken.first) return;
     try {

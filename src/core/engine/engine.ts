@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { type Language, languageFromCode } from "../i18n/languages.js";
 import type { Texts } from "../i18n/texts.js";
 import { OutboxRunner } from "../store/outbox.js";
-import { type RecordStore, StoreUnavailableError } from "../store/records.js";
+import { type RecordStore, type StoredRecord, StoreUnavailableError } from "../store/records.js";
 import type { Conversation } from "./conversation.js";
 import { type Effect, type EffectRunner, effectListSchema } from "./effects.js";
 import type { CaseEvent } from "./events.js";
@@ -49,6 +49,8 @@ export interface Reply {
  * Oldest out first; a chat not kept is hashed again.
  */
 const CHAT_KEYS_KEPT = 10_000;
+/** Reads ahead that no turn took (an update handled before, or ignored) are dropped past this many. */
+const READS_AHEAD_KEPT = 1_000;
 /** How often a message is retried when another process changed the same session meanwhile. */
 const MAX_ATTEMPTS = 8;
 /** While with staff a session lasts as long as a case may wait: a long weekend, a holiday. */
@@ -68,6 +70,8 @@ export const RECOVER_AFTER_MS = 30_000;
 export class Engine {
   readonly #queues = new Map<string, Promise<unknown>>();
   readonly #chatKeys = new Map<string, string>();
+  /** Sessions read ahead of their message (see readAhead), by chat key, for the chat's next turn. */
+  readonly #readsAhead = new Map<string, Promise<StoredRecord | undefined>>();
   readonly #now: () => Date;
   readonly #outbox: OutboxRunner<Effect>;
 
@@ -94,6 +98,24 @@ export class Engine {
     }
     this.#chatKeys.set(chat, key);
     return key;
+  }
+
+  /**
+   * Starts reading a chat's session before its message is handed over, so that the read goes to
+   * the store together with what the channel asks of it at that moment (Telegram: the update's
+   * claim in the chat's memory), one round trip instead of two. The chat's next turn here uses it;
+   * one never used is dropped. Nothing is read while the chat has work under way in this process:
+   * that work may write, and an earlier read would only fail the compare-and-set. A read that
+   * another replica's write overtakes fails it the same way, and the turn reads again.
+   */
+  readAhead(channel: string, chatId: string): void {
+    const key = this.chatKey(channel, chatId);
+    if (this.#queues.has(key)) return;
+    const read = this.options.store.read(key);
+    // A failed read is the turn's to report, should a turn take it.
+    read.catch(() => undefined);
+    if (this.#readsAhead.size >= READS_AHEAD_KEPT) this.#readsAhead.clear();
+    this.#readsAhead.set(key, read);
   }
 
   async handle(raw: InboundMessage): Promise<Reply> {
@@ -182,7 +204,9 @@ export class Engine {
   ): Promise<Turn | undefined> {
     const { store, effects: runner } = this.options;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const stored = await store.read(key);
+      const ahead = attempt === 1 ? this.#readsAhead.get(key) : undefined;
+      if (ahead) this.#readsAhead.delete(key);
+      const stored = await (ahead ?? store.read(key));
       const session = this.#decode(key, stored?.value);
       const ctx: TurnContext = { now: this.#now(), newId: randomUUID };
       let turn = turnOf(session, ctx);
@@ -192,7 +216,11 @@ export class Engine {
       }
       const outbox = stored?.outbox ?? [];
       const effects: Effect[] = turn.effects.map((intent) => runner.prepare(intent, sender));
-      if (turn.changed || effects.length > 0) {
+      const writes = turn.changed || effects.length > 0;
+      // A turn that writes has its compare-and-set to tell it the read was stale; one that only
+      // answers (a re-prompt) checks that no other replica wrote since a read made ahead.
+      if (ahead && !writes && (await store.read(key))?.revision !== stored?.revision) continue;
+      if (writes) {
         const revision = stored?.revision ?? 0;
         const written = await store.write(
           key,
