@@ -4,6 +4,7 @@ import type { WebReply } from "../src/channels/web/channel.js";
 import { type InboundContent, lastPrompt, type Prompt } from "../src/core/engine/messages.js";
 import type { Flow } from "../src/core/flows/compile.js";
 import { type Answers, isQuestion } from "../src/core/flows/schema.js";
+import { COMMAND_TIMEOUT_MS } from "../src/core/store/redis/client.js";
 import { type Puente, startPuente } from "../src/runtime/app.js";
 import { BotApiEmulator, type BotMessage, TEST_TOKEN } from "./support/bot-api.js";
 import { dropPrefix, quiet, REDIS_URL, TEST_SECRET, testConfig, testPrefix } from "./support/puente.js";
@@ -357,6 +358,23 @@ describe("Puente through a faulty link to Redis", () => {
     expect(again[0]?.text).toBe(t("common:repeat"));
     expect(askedOn(again.at(-1))).toBe("minors_band");
     await stalled;
+  });
+
+  it("tells a web chat to try again after one command timeout while Redis stalls, not one per call", async () => {
+    const client = new WebChatClient(url(), { "x-forwarded-for": "10.0.1.3" });
+    await client.say("/start consulta");
+    proxy.set({ kind: "stall" });
+    try {
+      const started = performance.now();
+      const reply = await within(ANSWER_BOUND_MS, client.say("hola"), "a message while Redis stalls");
+      const took = performance.now() - started;
+      expect(reply.messages.map((message) => message.text)).toEqual([t("common:error.tryAgain")]);
+      // The chat's and the address's rate-limit counts and the session's read wait out the timeout
+      // together; one after the other they took three timeouts (about 9 s).
+      expect(took).toBeLessThan(2 * COMMAND_TIMEOUT_MS);
+    } finally {
+      proxy.set({ kind: "pass" });
+    }
   });
 
   it("answers every message, misapplies no answer and stores every consultation once, through delays, stalls and drops", async () => {

@@ -173,9 +173,14 @@ export class WebChannel implements Channel {
       if (!chatId) return c.json({ error: "no chat: POST /api/chat/session first" }, 401);
       const request = messageRequestSchema.safeParse(await c.req.json().catch(() => undefined));
       if (!request.success) return c.json({ error: "a message needs content" }, 400);
+      // The chat's and the address's counts, and the session's read, go to Redis together: behind a
+      // stalled Redis a message waits out one command timeout before "try again", not three in a row.
+      engine.readAhead("web", chatId);
       const wait = Math.max(
-        await this.#take(this.#limits.messages, engine.chatKey("web", chatId)),
-        await this.#take(this.#limits.addressMessages, this.#addressKey(c)),
+        ...(await Promise.all([
+          this.#take(this.#limits.messages, engine.chatKey("web", chatId)),
+          this.#take(this.#limits.addressMessages, this.#addressKey(c)),
+        ])),
       );
       if (wait) return tooMany(c, wait);
       const { id, languageCode, content, basis } = request.data;

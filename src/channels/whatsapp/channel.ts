@@ -137,6 +137,8 @@ export class WhatsAppChannel {
       what: message.type,
       ...(message.id?.id ? { ref: message.id.id } : {}),
     };
+    // The session's read goes to Redis with the read of what the chat was shown: one round trip.
+    engine.readAhead("whatsapp", message.from);
     const shown = message.type === "chat" ? await this.#shown(message.from) : undefined;
     if (shown === UNREAD) {
       // Typed text whose question is unknown could be taken for the next one (a retry whose first
