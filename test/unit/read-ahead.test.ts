@@ -51,6 +51,20 @@ const setup = () => {
   return { shared, store, engine };
 };
 
+/**
+ * A person at the menu whose session is read ahead here; then another replica, on the same store,
+ * opens the demo for them (the read ahead is stale from then on).
+ */
+async function overtaken(chatId: string) {
+  const { shared, store, engine } = setup();
+  const here = new Person(engine, chatId, "es");
+  await here.say("/start");
+  engine.readAhead("test", chatId);
+  const elsewhere = new Person(engineOn(shared).engine, chatId, "es");
+  await elsewhere.say("/start demo");
+  return { store, here, elsewhere };
+}
+
 describe("a session read ahead of its message", () => {
   it("is the one read of the turn", async () => {
     const { store, engine } = setup();
@@ -87,14 +101,9 @@ describe("a session read ahead of its message", () => {
   });
 
   it("overtaken by another replica's write fails the compare-and-set, and the turn reads again", async () => {
-    const { shared, store, engine } = setup();
-    const other = engineOn(shared).engine;
-    const here = new Person(engine, "ahead-3", "es");
-    await here.say("/start");
-    engine.readAhead("test", here.chatId);
-    // Meanwhile the chat's previous message is handled by another replica: the demo, at its consent.
-    await new Person(other, here.chatId, "es").say("/start demo");
-    await new Person(other, here.chatId, "es").say("sí");
+    const { store, here, elsewhere } = await overtaken("ahead-3");
+    // The other replica takes the consent too: the demo is at its country question.
+    await elsewhere.say("sí");
     // Read ahead at the menu, this one writes (it opens the demo), so its compare-and-set fails;
     // read again, the demo is under way at its country question, and that is where it stays.
     await here.say("/start demo");
@@ -103,12 +112,7 @@ describe("a session read ahead of its message", () => {
   });
 
   it("overtaken by another replica's write, a turn that would write nothing reads again too", async () => {
-    const { shared, store, engine } = setup();
-    const other = engineOn(shared).engine;
-    const here = new Person(engine, "ahead-4", "es");
-    await here.say("/start");
-    engine.readAhead("test", here.chatId);
-    await new Person(other, here.chatId, "es").say("/start demo");
+    const { store, here } = await overtaken("ahead-4");
     // "sí" at the menu, where the read ahead left the chat, would only be asked again.
     await here.say("sí");
     expect(here.prompt().ref?.step).toBe("country");

@@ -1,26 +1,16 @@
 import type { KeyValueStore } from "../keyvalue.js";
+import { ExpiringMap } from "./expiring.js";
 
-/** Key-value facts in memory; expired entries are dropped when read and by a periodic sweep. */
+/** Key-value facts in memory, each with its own expiry. */
 export class MemoryKeyValueStore implements KeyValueStore {
-  readonly #entries = new Map<string, { value: string; expiresAt: number }>();
-  readonly #sweeper = setInterval(() => {
-    const now = Date.now();
-    for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
-  }, 60_000).unref();
-
-  /** Checks and sets without awaiting in between: two claims at once cannot both see the key absent. */
-  async claim(key: string, ttlSeconds: number): Promise<boolean> {
-    if (this.#live(key) !== undefined) return false;
-    this.#entries.set(key, { value: "1", expiresAt: Date.now() + ttlSeconds * 1000 });
-    return true;
-  }
+  readonly #entries = new ExpiringMap<string>();
 
   async get(key: string): Promise<string | undefined> {
-    return this.#live(key);
+    return this.#entries.get(key);
   }
 
   async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    this.#entries.set(key, { value, expiresAt: Date.now() + ttlSeconds * 1000 });
+    this.#entries.set(key, value, ttlSeconds);
   }
 
   async delete(key: string): Promise<void> {
@@ -28,14 +18,6 @@ export class MemoryKeyValueStore implements KeyValueStore {
   }
 
   close(): void {
-    clearInterval(this.#sweeper);
-  }
-
-  #live(key: string): string | undefined {
-    const entry = this.#entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt > Date.now()) return entry.value;
-    this.#entries.delete(key);
-    return undefined;
+    this.#entries.close();
   }
 }

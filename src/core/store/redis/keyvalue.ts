@@ -9,10 +9,6 @@ export class RedisKeyValueStore implements KeyValueStore {
     readonly prefix: string,
   ) {}
 
-  async claim(key: string, ttlSeconds: number): Promise<boolean> {
-    return (await call(() => this.redis.set(this.#key(key), "1", "PX", milliseconds(ttlSeconds), "NX"))) === "OK";
-  }
-
   async get(key: string): Promise<string | undefined> {
     return (await call(() => this.redis.get(this.#key(key)))) ?? undefined;
   }
